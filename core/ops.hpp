@@ -1,0 +1,92 @@
+// Every differentiable op on Tensors, as free functions (the Tensor methods forward here).
+// Grouped by the file that implements each: "where is relu?" -> ops_activation.cpp.
+// Binary ops broadcast like NumPy/PyTorch; a broadcast input's gradient is summed back to its shape.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/tensor.hpp"
+
+namespace xg {
+
+// ---- ops_elementwise.cpp ----
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor neg(const Tensor& a);
+Tensor add(const Tensor& a, float s);
+Tensor mul(const Tensor& a, float s);
+Tensor rsub(float s, const Tensor& a);   // s - a
+Tensor rdiv(float s, const Tensor& a);   // s / a
+Tensor exp(const Tensor& a);
+Tensor log(const Tensor& a);
+Tensor sqrt(const Tensor& a);
+Tensor pow(const Tensor& a, float exponent);
+Tensor pow(const Tensor& a, const Tensor& exponent);  // a > 0 where exponent needs a gradient
+Tensor abs(const Tensor& a);
+
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a);
+Tensor operator+(const Tensor& a, float s);
+Tensor operator+(float s, const Tensor& a);
+Tensor operator-(const Tensor& a, float s);
+Tensor operator-(float s, const Tensor& a);
+Tensor operator*(const Tensor& a, float s);
+Tensor operator*(float s, const Tensor& a);
+Tensor operator/(const Tensor& a, float s);
+Tensor operator/(float s, const Tensor& a);
+
+// ---- ops_reduce.cpp ----
+Tensor sum(const Tensor& a);                                        // 0-d result
+Tensor sum(const Tensor& a, std::int64_t dim, bool keepdim = false);
+Tensor mean(const Tensor& a);
+Tensor mean(const Tensor& a, std::int64_t dim, bool keepdim = false);
+// Full max: the gradient is shared evenly between tied maxima, as torch.max() does.
+Tensor max(const Tensor& a);
+// Max along a dim (the values of PyTorch's (values, indices) pair); the gradient goes to the
+// element picked, the first one on ties. argmax gives the indices, as floats, not differentiable.
+Tensor max(const Tensor& a, std::int64_t dim, bool keepdim = false);
+Tensor argmax(const Tensor& a, std::int64_t dim, bool keepdim = false);
+
+// ---- ops_matmul.cpp ----
+// 1-D, 2-D and batched 3-D operands as torch.matmul (a 2-D side broadcasts over the batch).
+Tensor matmul(const Tensor& a, const Tensor& b);
+// x [batch, in] · weightᵀ [in, out] + bias [out] -> [batch, out], as torch.nn.functional.linear.
+// One sgemm with a transpose flag; no transposed copy of the weight is made.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+
+// ---- ops_activation.cpp ----
+Tensor relu(const Tensor& a);
+Tensor leaky_relu(const Tensor& a, float negative_slope = 0.01f);
+Tensor sigmoid(const Tensor& a);
+Tensor tanh(const Tensor& a);
+Tensor gelu(const Tensor& a, const std::string& approximate = "none");  // "none" (erf) or "tanh"
+Tensor softmax(const Tensor& a, std::int64_t dim);
+Tensor log_softmax(const Tensor& a, std::int64_t dim);
+
+// ---- ops_shape.cpp ----  (results are copies: a tensor's values are never aliased)
+Tensor reshape(const Tensor& a, const std::vector<std::int64_t>& shape);  // one -1 allowed
+Tensor view(const Tensor& a, const std::vector<std::int64_t>& shape);     // same as reshape
+Tensor flatten(const Tensor& a, std::int64_t start_dim = 0, std::int64_t end_dim = -1);
+Tensor transpose(const Tensor& a, std::int64_t dim0, std::int64_t dim1);
+Tensor t(const Tensor& a);  // 2-D (or fewer) transpose
+Tensor permute(const Tensor& a, const std::vector<std::int64_t>& dims);
+Tensor squeeze(const Tensor& a);
+Tensor squeeze(const Tensor& a, std::int64_t dim);
+Tensor unsqueeze(const Tensor& a, std::int64_t dim);
+Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
+Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
+// a[..., start:end:step, ...] along dim (Python slice rules for negative and out-of-range ends).
+Tensor slice(const Tensor& a, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1);
+// a[..., index, ...]: removes dim.
+Tensor select(const Tensor& a, std::int64_t dim, std::int64_t index);
+// The entries at `index` along dim (repeats allowed), as torch.index_select(a, dim, index).
+Tensor index_select(const Tensor& a, std::int64_t dim, const std::vector<std::size_t>& index);
+
+}  // namespace xg

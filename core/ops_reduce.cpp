@@ -1,0 +1,110 @@
+// Reductions (sum, mean, max, argmax) over everything or one dim, and their gradients.
+#include <algorithm>
+#include <cmath>
+
+#include "core/ops.hpp"
+#include "core/ops_util.hpp"
+
+namespace xg {
+
+using namespace detail;
+
+// sum of all elements -> 0-d.  d/da = g broadcast to a's shape.
+Tensor sum(const Tensor& a) {
+    double total = 0.0;  // double: a float running sum loses digits over large tensors
+    for (float v : a.data()) total += v;
+    Tensor out(Array(Shape{}, static_cast<float>(total)));
+    record("sum", out, {a}, [sa = a.shape()](const Array& g) { return Grads{Array(sa, g())}; });
+    return out;
+}
+
+// sum over dim: [.., n, ..] -> [.., ..] (or [.., 1, ..] with keepdim).  d/da = g broadcast back.
+Tensor sum(const Tensor& a, std::int64_t dim, bool keepdim) {
+    const std::size_t d = normalize_dim("sum", dim, a.dim(), a.shape());
+    Array r = sum_dim_keep(a.data(), d);
+    r.reshape(reduced_shape(a.shape(), d, keepdim));
+    Tensor out(std::move(r));
+    record("sum", out, {a}, [sa = a.shape(), d](const Array& g) {
+        Array gk = g;
+        gk.reshape(reduced_shape(sa, d, true));
+        return Grads{expand_to(gk, sa)};
+    });
+    return out;
+}
+
+Tensor mean(const Tensor& a) {
+    if (a.numel() == 0) throw Error("mean: the tensor " + shape_str(a.shape()) + " is empty");
+    return mul(sum(a), 1.0f / static_cast<float>(a.numel()));
+}
+
+Tensor mean(const Tensor& a, std::int64_t dim, bool keepdim) {
+    const std::size_t d = normalize_dim("mean", dim, a.dim(), a.shape());
+    if (a.shape()[d] == 0) throw Error("mean: dim " + std::to_string(dim) + " of " + shape_str(a.shape()) + " is empty");
+    return mul(sum(a, dim, keepdim), 1.0f / static_cast<float>(a.shape()[d]));
+}
+
+// max of all elements -> 0-d.  d/da = g / (number of maxima) at each maximum, 0 elsewhere.
+Tensor max(const Tensor& a) {
+    if (a.numel() == 0) throw Error("max: the tensor " + shape_str(a.shape()) + " is empty");
+    const float m = *std::max_element(a.data().begin(), a.data().end());
+    Tensor out(Array(Shape{}, m));
+    record("max", out, {a}, [a, m](const Array& g) {
+        const auto count = static_cast<float>(std::count(a.data().begin(), a.data().end(), m));
+        return Grads{Array(xt::where(xt::equal(a.data(), m), g() / count, 0.0f))};
+    });
+    return out;
+}
+
+namespace {
+// Index of the first maximum along dim for each [outer, inner] position of a [outer, n, inner] view.
+std::vector<std::size_t> argmax_along(const Array& a, const DimSplit& s) {
+    std::vector<std::size_t> idx(s.outer * s.inner);
+    const float* x = a.data();
+    for (std::size_t o = 0; o < s.outer; ++o) {
+        for (std::size_t i = 0; i < s.inner; ++i) {
+            const float* p = x + o * s.n * s.inner + i;
+            std::size_t best = 0;
+            for (std::size_t k = 1; k < s.n; ++k) {
+                if (p[k * s.inner] > p[best * s.inner] || std::isnan(p[k * s.inner])) best = k;
+                if (std::isnan(p[best * s.inner])) break;  // NaN propagates, as in PyTorch
+            }
+            idx[o * s.inner + i] = best;
+        }
+    }
+    return idx;
+}
+}  // namespace
+
+// max over dim: the largest value along dim.  d/da = g at the element picked, 0 elsewhere.
+Tensor max(const Tensor& a, std::int64_t dim, bool keepdim) {
+    const std::size_t d = normalize_dim("max", dim, a.dim(), a.shape());
+    if (a.shape()[d] == 0) throw Error("max: dim " + std::to_string(dim) + " of " + shape_str(a.shape()) + " is empty");
+    const DimSplit s = split_at(a.shape(), d);
+    std::vector<std::size_t> idx = argmax_along(a.data(), s);
+    Array r = Array::from_shape(reduced_shape(a.shape(), d, keepdim));
+    for (std::size_t o = 0; o < s.outer; ++o)
+        for (std::size_t i = 0; i < s.inner; ++i)
+            r.data()[o * s.inner + i] = a.data().data()[(o * s.n + idx[o * s.inner + i]) * s.inner + i];
+    Tensor out(std::move(r));
+    if (autograd::will_record({&a})) {
+        record("max", out, {a}, [sa = a.shape(), s, idx = std::move(idx)](const Array& g) {
+            Array ga = xt::zeros<float>(sa);
+            for (std::size_t o = 0; o < s.outer; ++o)
+                for (std::size_t i = 0; i < s.inner; ++i)
+                    ga.data()[(o * s.n + idx[o * s.inner + i]) * s.inner + i] = g.data()[o * s.inner + i];
+            return Grads{std::move(ga)};
+        });
+    }
+    return out;
+}
+
+Tensor argmax(const Tensor& a, std::int64_t dim, bool keepdim) {
+    const std::size_t d = normalize_dim("argmax", dim, a.dim(), a.shape());
+    if (a.shape()[d] == 0) throw Error("argmax: dim " + std::to_string(dim) + " of " + shape_str(a.shape()) + " is empty");
+    std::vector<std::size_t> idx = argmax_along(a.data(), split_at(a.shape(), d));
+    Array r = Array::from_shape(reduced_shape(a.shape(), d, keepdim));
+    for (std::size_t k = 0; k < idx.size(); ++k) r.data()[k] = static_cast<float>(idx[k]);
+    return Tensor(std::move(r));
+}
+
+}  // namespace xg

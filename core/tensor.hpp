@@ -1,0 +1,116 @@
+// Tensor: a cheap-to-copy handle to float32 values plus autograd state, like torch::Tensor.
+// Copies share values, gradient and history. Ops live in ops.hpp; the tape in autograd.hpp.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <iosfwd>
+#include <memory>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/xt.hpp"
+
+namespace xg {
+
+namespace autograd {
+struct Node;
+}
+struct TensorImpl;
+
+class Tensor {
+public:
+    Tensor() = default;  // undefined: defined() is false, as a default torch::Tensor
+    explicit Tensor(Array data, bool requires_grad = false);
+
+    // ---- makers (shape first, as torch::zeros({2, 3})) ----
+    static Tensor zeros(const Shape& shape, bool requires_grad = false);
+    static Tensor ones(const Shape& shape, bool requires_grad = false);
+    static Tensor full(const Shape& shape, float value, bool requires_grad = false);
+    static Tensor rand(const Shape& shape, bool requires_grad = false);   // U[0, 1)
+    static Tensor randn(const Shape& shape, bool requires_grad = false);  // N(0, 1)
+    static Tensor arange(float end);                                      // 0, 1, ..., < end
+    static Tensor arange(float start, float end, float step = 1.0f);
+    // Tensor::from({1, 2, 3}), Tensor::from({{1, 2}, {3, 4}}) (a column: {{1}, {2}}), and 3-D.
+    // The 1-D form takes an array so that C++ prefers the nested forms for {{1}, {2}}.
+    template <std::size_t N>
+    static Tensor from(const float (&values)[N]) {
+        return from_values({N}, &values[0]);
+    }
+    static Tensor from(std::initializer_list<std::initializer_list<float>> values);
+    static Tensor from(std::initializer_list<std::initializer_list<std::initializer_list<float>>> values);
+    static Tensor from_values(const Shape& shape, const float* values);  // copies shape's count
+
+    // ---- facts ----
+    bool defined() const { return impl_ != nullptr; }
+    const Shape& shape() const;
+    std::size_t size(std::int64_t dim) const;  // negative dims count from the end
+    std::size_t dim() const;
+    std::size_t numel() const;
+    Array& data();              // the values; writing them is not recorded (optimizers do this)
+    const Array& data() const;
+    float item() const;         // the value of a one-element tensor
+    bool requires_grad() const; // a leaf that asked for grad, or a result recorded on the tape
+    Tensor& requires_grad_(bool on = true);  // leaves only, as in PyTorch
+    bool is_leaf() const;
+    Tensor grad() const;        // undefined until a backward pass reaches this leaf
+    Tensor& mutable_grad();     // assignable: p.mutable_grad() = Tensor() clears it (zero_grad)
+    const std::shared_ptr<autograd::Node>& grad_fn() const;  // the node that made it, or null
+
+    // ---- autograd ----
+    // Seeds 1 for a one-element tensor; otherwise `gradient` must have this tensor's shape.
+    // The nodes used are freed afterwards unless retain_graph is true.
+    void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
+    Tensor detach() const;      // same values (copied), no history, requires_grad false
+    Tensor clone() const;       // a differentiable copy
+
+    // ---- ops as methods (each forwards to the free function of the same name in ops.hpp) ----
+    Tensor matmul(const Tensor& other) const;
+    Tensor sum() const;
+    Tensor sum(std::int64_t dim, bool keepdim = false) const;
+    Tensor mean() const;
+    Tensor mean(std::int64_t dim, bool keepdim = false) const;
+    Tensor max() const;
+    Tensor max(std::int64_t dim, bool keepdim = false) const;
+    Tensor argmax(std::int64_t dim, bool keepdim = false) const;
+    Tensor exp() const;
+    Tensor log() const;
+    Tensor sqrt() const;
+    Tensor pow(float exponent) const;
+    Tensor pow(const Tensor& exponent) const;
+    Tensor abs() const;
+    Tensor relu() const;
+    Tensor sigmoid() const;
+    Tensor tanh() const;
+    Tensor softmax(std::int64_t dim) const;
+    Tensor log_softmax(std::int64_t dim) const;
+    Tensor reshape(const std::vector<std::int64_t>& shape) const;
+    Tensor view(const std::vector<std::int64_t>& shape) const;
+    Tensor flatten(std::int64_t start_dim = 0, std::int64_t end_dim = -1) const;
+    Tensor transpose(std::int64_t dim0, std::int64_t dim1) const;
+    Tensor t() const;
+    Tensor permute(const std::vector<std::int64_t>& dims) const;
+    Tensor squeeze() const;
+    Tensor squeeze(std::int64_t dim) const;
+    Tensor unsqueeze(std::int64_t dim) const;
+    Tensor slice(std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1) const;
+    Tensor select(std::int64_t dim, std::int64_t index) const;
+
+    // For the tape and ops: the shared state behind the handle.
+    TensorImpl* impl() const { return impl_.get(); }
+
+private:
+    std::shared_ptr<TensorImpl> impl_;
+};
+
+struct TensorImpl {
+    Array data;
+    Tensor grad;                                  // accumulated by backward, for leaves
+    std::shared_ptr<autograd::Node> grad_fn;      // set for results recorded on the tape
+    bool requires_grad = false;
+};
+
+// Prints like PyTorch: tensor([[1.0000, 2.0000], ...], requires_grad=true)
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+
+}  // namespace xg
