@@ -1,0 +1,151 @@
+// The tape: accumulation, reuse, diamonds, no_grad, detach, retain_graph, freeing, threads,
+// deep chains, no growth over long loops, and gradcheck itself.
+#include "helpers.hpp"
+
+#include <thread>
+
+using namespace xg;
+
+TEST_CASE("tape: x * x * x gets every use's contribution (3x²)", "[autograd]") {
+    Tensor x = Tensor::from({1, 2, -3}).requires_grad_();
+    sum(x * x * x).backward();
+    CHECK(test::all_close(x.grad(), Tensor::from({3, 12, 27})));
+}
+
+TEST_CASE("tape: a diamond graph sums both paths", "[autograd]") {
+    Tensor x = Tensor::from({2}).requires_grad_();
+    Tensor a = x * 3.0f, b = exp(x);
+    Tensor y = a * b;  // 3x e^x -> d/dx = 3e^x + 3x e^x
+    y.backward(Tensor::ones({1}));
+    CHECK(x.grad().item() == Approx(3 * std::exp(2.0f) * 3));
+}
+
+TEST_CASE("tape: two backward passes add into leaves until zero_grad", "[autograd]") {
+    Tensor w = Tensor::from({1, 2}).requires_grad_();
+    sum(w * 2.0f).backward();
+    sum(w * 2.0f).backward();
+    CHECK(test::all_close(w.grad(), Tensor::from({4, 4})));
+    w.mutable_grad() = Tensor();
+    sum(w).backward();
+    CHECK(test::all_close(w.grad(), Tensor::from({1, 1})));
+}
+
+TEST_CASE("tape: intermediates don't keep a grad; leaves without requires_grad get none", "[autograd]") {
+    Tensor x = Tensor::from({1, 2}).requires_grad_();
+    Tensor c = Tensor::from({3, 4});
+    Tensor h = x * c;
+    sum(h).backward();
+    CHECK_FALSE(h.grad().defined());
+    CHECK_FALSE(c.grad().defined());
+    CHECK(test::all_close(x.grad(), c));
+}
+
+TEST_CASE("tape: NoGradGuard and detach stop recording", "[autograd]") {
+    Tensor x = Tensor::ones({2}, true);
+    {
+        NoGradGuard guard;
+        Tensor y = x * 2.0f;
+        CHECK_FALSE(y.requires_grad());
+        CHECK_FALSE(y.grad_fn());
+        CHECK_FALSE(autograd::is_grad_enabled());
+    }
+    CHECK(autograd::is_grad_enabled());
+    Tensor z = (x * 2.0f).detach();
+    CHECK_FALSE(z.requires_grad());
+    Tensor w = x * z;  // z is a constant now
+    sum(w).backward();
+    CHECK(test::all_close(x.grad(), Tensor::from({2, 2})));
+    CHECK_THROWS_WITH(z.backward(), Catch::Contains("does not require grad"));
+}
+
+TEST_CASE("tape: a second backward through freed nodes throws, retain_graph allows it", "[autograd]") {
+    Tensor x = Tensor::from({1, 2}).requires_grad_();
+    Tensor y = sum(x * x);
+    y.backward({}, true);
+    y.backward();
+    CHECK(test::all_close(x.grad(), Tensor::from({4, 8})));
+    CHECK_THROWS_WITH(y.backward(), Catch::Contains("already freed") && Catch::Contains("retain_graph = true"));
+}
+
+TEST_CASE("tape: backward on a non-scalar needs a gradient of its shape", "[autograd][errors]") {
+    Tensor x = Tensor::ones({2, 3}, true);
+    Tensor y = x * 2.0f;
+    CHECK_THROWS_WITH(y.backward(), Catch::Contains("backward") && Catch::Contains("[2, 3]"));
+    CHECK_THROWS_WITH(y.backward(Tensor::ones({3})), Catch::Contains("gradient [3]") && Catch::Contains("[2, 3]"));
+    y.backward(Tensor::full({2, 3}, 0.5f));
+    CHECK(test::all_close(x.grad(), Tensor::full({2, 3}, 1.0f)));
+}
+
+TEST_CASE("tape: a 10,000-op chain backpropagates and frees without recursion", "[autograd]") {
+    const auto before = autograd::live_nodes();
+    {
+        Tensor x = Tensor::from({1}).requires_grad_();
+        Tensor y = x;
+        for (int i = 0; i < 10000; ++i) y = y * 1.0001f;
+        y.backward();
+        CHECK(x.grad().item() == Approx(std::pow(1.0001f, 10000.0f)).epsilon(1e-3));
+        Tensor z = x;  // never backpropagated: must still die with its tensors
+        for (int i = 0; i < 10000; ++i) z = z + 1.0f;
+    }
+    CHECK(autograd::live_nodes() == before);
+}
+
+TEST_CASE("tape: forward + backward + update 10,000 times leaves no nodes behind", "[autograd]") {
+    const auto before = autograd::live_nodes();
+    Tensor w = Tensor::from({{0.5f, -0.5f}}).requires_grad_();
+    Tensor x = Tensor::from({{1, 2}, {3, 4}});
+    for (int step = 0; step < 10000; ++step) {
+        {
+            Tensor loss = mean(pow(matmul(x, w.t()) - 1.0f, 2.0f));
+            loss.backward();
+            NoGradGuard no_grad;
+            w.data() -= 0.01f * w.grad().data();
+        }
+        w.mutable_grad() = Tensor();
+        REQUIRE(autograd::live_nodes() == before);
+        Tensor eval = matmul(x, w.t());  // evaluated without NoGradGuard, never backpropagated
+        REQUIRE(autograd::live_nodes() == before + 2);  // eval's t and matmul, dying at scope end
+    }
+    CHECK(autograd::live_nodes() == before);
+    CHECK(test::all_close(matmul(x, w.t()), Tensor::from({{1}, {1}}), 0.01f));  // solved x·wᵀ = 1: w = [-1, 1]
+}
+
+TEST_CASE("tape: grad mode and recording are per thread", "[autograd][threads]") {
+    auto train = [](float target, float* result, bool no_grad_everywhere) {
+        if (no_grad_everywhere) autograd::set_grad_enabled(false);  // must not leak to the other thread
+        autograd::set_grad_enabled(true);
+        Tensor w = Tensor::zeros({1}, true);
+        for (int i = 0; i < 2000; ++i) {
+            Tensor loss = sum(pow(w - target, 2.0f));
+            loss.backward();
+            w.data() -= 0.05f * w.grad().data();
+            w.mutable_grad() = Tensor();
+        }
+        *result = w.item();
+    };
+    float a = 0, b = 0;
+    NoGradGuard main_thread_off;  // the workers start with grad mode on regardless
+    std::thread t1(train, 3.0f, &a, false), t2(train, -2.0f, &b, true);
+    t1.join();
+    t2.join();
+    CHECK(a == Approx(3.0f));
+    CHECK(b == Approx(-2.0f));
+    CHECK_FALSE(autograd::is_grad_enabled());
+}
+
+TEST_CASE("gradcheck: passes a right gradient and reports a wrong one", "[autograd][grad]") {
+    Tensor x = Tensor::from({0.5, -1.5, 2}).requires_grad_();
+    CHECK(autograd::gradcheck([](const std::vector<Tensor>& v) { return v[0] * v[0]; }, {x}));
+    // An op whose backward is off by a factor of 2: gradcheck must catch it and name the input.
+    auto wrong_square = [](const std::vector<Tensor>& v) {
+        const Tensor& a = v[0];
+        Tensor out(Array(a.data() * a.data()));
+        autograd::record("wrong_square", out, {a}, [a](const Array& g) {
+            return autograd::Grads{Array(g * a.data())};  // should be 2 * a
+        });
+        return out;
+    };
+    CHECK_THROWS_WITH(autograd::gradcheck(wrong_square, {x}),
+                      Catch::Contains("gradcheck: input 0 [3]") && Catch::Contains("analytic"));
+    CHECK_FALSE(x.grad().defined());  // gradcheck leaves the inputs' grads clear
+}
