@@ -2,6 +2,11 @@
 #include "helpers.hpp"
 
 #include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <unistd.h>
 #include <iostream>
 #include <random>
 
@@ -72,6 +77,36 @@ bool all_close(const Array& a, const Array& b, float tol) {
         }
     }
     return true;
+}
+
+std::string source_path(const std::string& relative) { return std::string(XGRAD_SOURCE_DIR) + "/" + relative; }
+
+std::string temp_path(const std::string& file_name) {
+    const auto dir = std::filesystem::temp_directory_path() / ("xgrad-tests-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    return (dir / file_name).string();
+}
+
+std::vector<float> reference(const std::string& name) {
+    static const std::map<std::string, std::vector<float>> table = [] {
+        std::map<std::string, std::vector<float>> t;
+        std::ifstream in(source_path("tests/reference/reference.txt"));
+        if (!in) throw Error("tests: can't read tests/reference/reference.txt");
+        std::string line;
+        while (std::getline(in, line)) {
+            if (line.empty() || line[0] == '#') continue;
+            std::istringstream s(line);
+            std::string key;
+            s >> key;
+            std::vector<float> values;
+            for (double v; s >> v;) values.push_back(static_cast<float>(v));
+            t[key] = values;
+        }
+        return t;
+    }();
+    auto it = table.find(name);
+    if (it == table.end()) throw Error("tests: no reference numbers named " + name);
+    return it->second;
 }
 
 }  // namespace xg::test

@@ -42,4 +42,10 @@ std::vector<Tensor> make_inputs(const GradCase& c);
 bool all_close(const Array& a, const Array& b, float tol = 1e-5f);
 inline bool all_close(const Tensor& a, const Tensor& b, float tol = 1e-5f) { return all_close(a.data(), b.data(), tol); }
 
+// The numbers recorded under `name` in tests/reference/reference.txt (made by PyTorch).
+std::vector<float> reference(const std::string& name);
+// A path inside the source tree / a fresh temporary file path for this test run.
+std::string source_path(const std::string& relative);
+std::string temp_path(const std::string& file_name);
+
 }  // namespace xg::test

@@ -1,0 +1,84 @@
+// Sequential: running the chain, and editing it while keeping parameter names meaningful.
+#include "nn/sequential.hpp"
+
+namespace xg::nn {
+
+Tensor Sequential::forward(const Tensor& input) {
+    Tensor x = input;
+    const auto& layers = child_list();
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        try {
+            x = (*layers[i].module)(x);
+        } catch (const std::exception& e) {
+            throw Error("Sequential layer " + std::to_string(i) +
+                        (layers[i].numbered ? "" : " '" + layers[i].name + "'") + " (" +
+                        layers[i].module->short_repr() + "): " + e.what());
+        }
+    }
+    return x;
+}
+
+std::size_t Sequential::position(std::int64_t index, std::size_t n, const char* what) const {
+    const auto size = static_cast<std::int64_t>(n);
+    if (index < -size || index >= size) {
+        throw Error(std::string("Sequential::") + what + ": index " + std::to_string(index) +
+                    " is out of range for " + std::to_string(n) + " layers");
+    }
+    return static_cast<std::size_t>(index < 0 ? index + size : index);
+}
+
+ModulePtr Sequential::ptr(std::int64_t index) const { return child_list()[position(index, size(), "[]")].module; }
+
+void Sequential::append(const std::string& name, ModulePtr m) {
+    if (name.empty()) add_child(std::to_string(size()), std::move(m), true);
+    else add_child(name, std::move(m), false);
+}
+
+void Sequential::insert_at(std::int64_t index, const std::string& name, ModulePtr m) {
+    const std::size_t pos = index == static_cast<std::int64_t>(size()) ? size() : position(index, size() + 1, "insert");
+    // Add at the end (checks the name), then rotate into place and renumber.
+    append(name.empty() ? std::string() : name, std::move(m));
+    auto& list = child_list();
+    std::rotate(list.begin() + static_cast<std::ptrdiff_t>(pos), list.end() - 1, list.end());
+    renumber();
+}
+
+void Sequential::replace_at(std::int64_t index, ModulePtr m) {
+    if (!m) throw Error("Sequential::replace: the module is null");
+    child_list()[position(index, size(), "replace")].module = std::move(m);
+}
+
+void Sequential::erase(std::int64_t index) {
+    auto& list = child_list();
+    list.erase(list.begin() + static_cast<std::ptrdiff_t>(position(index, size(), "erase")));
+    renumber();
+}
+
+ModulePtr Sequential::pop() {
+    if (empty()) throw Error("Sequential::pop: the Sequential is empty");
+    ModulePtr last = child_list().back().module;
+    child_list().pop_back();
+    return last;
+}
+
+void Sequential::renumber() {
+    auto& list = child_list();
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        if (!list[i].numbered) continue;
+        const std::string want = std::to_string(i);
+        for (std::size_t j = 0; j < list.size(); ++j) {
+            if (j != i && !list[j].numbered && list[j].name == want) {
+                throw Error("Sequential: layer '" + want + "' is named like index " + want +
+                            "; give index-named layers room or name them all");
+            }
+        }
+        list[i].name = want;
+    }
+}
+
+void Sequential::wrong_type(std::int64_t index, const std::string& wanted) const {
+    throw Error("Sequential::at<" + wanted + ">(" + std::to_string(index) + "): layer " + std::to_string(index) +
+                " is " + ptr(index)->short_repr() + ", not " + wanted);
+}
+
+}  // namespace xg::nn
