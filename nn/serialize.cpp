@@ -37,7 +37,8 @@ void load(Module& module, const std::string& path) {
                         " in the file, the model expects " + shape_str(t.shape()));
         }
     }
-    for (const auto& [n, a] : file.tensors) {
+    for (const auto& entry : file.tensors) {
+        const std::string& n = entry.first;
         const bool known = std::any_of(expected.begin(), expected.end(), [&](const NamedTensor& e) { return e.first == n; });
         if (!known) throw Error("nn::load: " + path + ": the file has '" + n + "', which the model doesn't");
     }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages xgrad builds, tests and trains with. Idempotent: when every
+# Installs the Debian packages xgrad builds, tests and trains with (clang and its runtime only
+# serve the fuzz targets). Idempotent: when every
 # package is already installed it only checks and returns. Needs root (or sudo) to install.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ packages=(
   xtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
   catch2 libcli11-dev zlib1g-dev nlohmann-json3-dev
   dataset-fashion-mnist
+  clang libclang-rt-14-dev
 )
 
 missing=()

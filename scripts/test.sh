@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds xgrad and runs the whole test suite twice: in the Release
-# build (with the examples, benchmarks and outside-project checks) and in the
-# AddressSanitizer + UndefinedBehaviorSanitizer build.
+# build (with the examples and outside-project checks) and in the AddressSanitizer +
+# UndefinedBehaviorSanitizer build; then runs each fuzz target for XGRAD_FUZZ_SECONDS
+# (default 60; 0 skips them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -18,3 +19,8 @@ cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DXGRAD_SANITIZE=ON -DXGRA
 cmake --build build/sanitize -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build/sanitize --output-on-failure -j"$jobs"
+
+if [ "${XGRAD_FUZZ_SECONDS:-60}" != 0 ]; then
+  echo "== fuzz targets (libFuzzer)"
+  bash scripts/fuzz.sh "${XGRAD_FUZZ_SECONDS:-60}"
+fi

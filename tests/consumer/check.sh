@@ -15,4 +15,4 @@ case "$mode" in
   *) echo "usage: check.sh subdirectory|find_package SRC WORK" >&2; exit 2 ;;
 esac
 cmake --build "$work/build" -j2 >/dev/null
-"$work/build/consumer"
+"$work/build/my_trainer"

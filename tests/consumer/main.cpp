@@ -1,4 +1,5 @@
-// A 20-line program against API.md's Tensor section: fit y = 2x + 1 with the tape by hand.
+// my_trainer.cpp: API.md's seed example as a complete program. A Sequential of
+// Linear, ReLU, Linear, Sigmoid learns to predict sigmoid(x0 + ... + x9).
 #include <xgrad.hpp>
 
 #include <iostream>
@@ -7,18 +8,29 @@ using namespace xg;
 
 int main() {
     manual_seed(0);
-    Tensor x = Tensor::randn({64, 1});
-    Tensor y = x * 2.0f + 1.0f;
-    Tensor w = Tensor::zeros({1, 1}, true), b = Tensor::zeros({1}, true);
-    for (int step = 0; step < 200; ++step) {
-        Tensor loss = mean(pow(matmul(x, w) + b - y, 2.0f));
-        loss.backward();
-        NoGradGuard no_grad;
-        w.data() -= 0.1f * w.grad().data();
-        b.data() -= 0.1f * b.grad().data();
-        w.mutable_grad() = Tensor();
-        b.mutable_grad() = Tensor();
+    auto model = nn::Sequential(
+        nn::Linear(10, 20),   // layer 1: 10 -> 20
+        nn::ReLU(),           // layer 2
+        nn::Linear(20, 1),    // layer 3: 20 -> 1
+        nn::Sigmoid());
+
+    Tensor x = Tensor::randn({64, 10});
+    Tensor target = sigmoid(x.sum(1, /*keepdim=*/true));  // [64, 1], values in (0, 1)
+
+    optim::Adam opt(model.parameters(), {.lr = 1e-2});
+    for (int step = 1; step <= 300; ++step) {
+        Tensor y = model(x);                       // runs every layer in order, shape {64, 1}
+        Tensor loss = nn::functional::binary_cross_entropy(y, target);
+        opt.zero_grad();
+        loss.backward();                           // reverse-mode, replays the tape
+        opt.step();
+        if (step % 100 == 0) std::cout << "step " << step << "  loss " << loss.item() << "\n";
     }
-    std::cout << "w = " << w.item() << ", b = " << b.item() << "\n";
-    return std::abs(w.item() - 2.0f) < 1e-3f && std::abs(b.item() - 1.0f) < 1e-3f ? 0 : 1;
+    std::cout << model << "\n";                    // prints the layers, as PyTorch does
+
+    model.eval();
+    NoGradGuard no_grad;
+    const float error = mean(abs(model(x) - target)).item();
+    std::cout << "mean |prediction - target| = " << error << "\n";
+    return error < 0.05f ? 0 : 1;
 }
