@@ -61,6 +61,8 @@ File from_bytes(const std::string& bytes, const std::string& what) {
         header = nlohmann::ordered_json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
     } catch (const nlohmann::ordered_json::parse_error& e) {
         fail(what, "header is not valid JSON (at byte " + std::to_string(8 + e.byte) + ")");
+    } catch (const nlohmann::ordered_json::exception& e) {  // e.g. a number too large for any type
+        fail(what, std::string("header is not valid JSON: ") + e.what());
     }
     if (!header.is_object()) fail(what, "header at byte 8 is not a JSON object");
 

@@ -80,4 +80,7 @@ TEST_CASE("safetensors: truncated and corrupt files are clear errors, never out-
     CHECK_THROWS_WITH(bad(with_header(R"({"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,16]}})")),
                       Catch::Contains("too large"));
     CHECK_THROWS_WITH(bad(with_header(R"({"w":{"shape":[4]}})")), Catch::Contains("needs dtype, shape and data_offsets"));
+    // Found by fuzz_safetensors: a number too large for any JSON number type.
+    CHECK_THROWS_WITH(bad(with_header(R"({"w":{"dtype":"F32","shape":[],"data_offsets":[0,8888808e808]}})")),
+                      Catch::Contains("header is not valid JSON"));
 }
