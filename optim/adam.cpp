@@ -1,12 +1,51 @@
 // Adam and AdamW, following torch/optim/adam.py and adamw.py (_single_tensor_* in PyTorch 1.13):
-// the same operations in the same order, scalars computed in double and applied as float.
+// the same operations in the same order, scalars computed in double and applied as float, so
+// every element rounds as PyTorch's kernels round it (the tests compare against its numbers).
 #include "optim/adam.hpp"
 
+#include <algorithm>
 #include <cmath>
+
+#include "core/simd.hpp"
 
 namespace xg::optim {
 
 namespace {
+
+struct AdamScalars {
+    float sign, b1, one_minus_b1, b2, one_minus_b2, eps, wd, shrink, neg_step, bc2_sqrt;
+};
+
+// The update of n elements. The options are template parameters so that each variant is a
+// branch-free loop the compiler vectorises; the pointers never alias.
+template <bool L2, bool Decay, bool Amsgrad>
+XGRAD_TARGET_CLONES void adam_kernel(std::size_t n, float* __restrict w, const float* __restrict gr, float* __restrict m,
+                 float* __restrict v, float* __restrict vmax, const AdamScalars c) {
+    for (std::size_t k = 0; k < n; ++k) {
+        float g = c.sign * gr[k];
+        if constexpr (Decay) w[k] = w[k] * c.shrink;          // AdamW: p.mul_(1 - lr·wd)
+        if constexpr (L2) g = g + c.wd * w[k];                 // Adam: grad.add(p, alpha=wd)
+        m[k] = m[k] * c.b1 + c.one_minus_b1 * g;               // exp_avg.mul_(β1).add_(g, alpha=1-β1)
+        v[k] = v[k] * c.b2 + c.one_minus_b2 * g * g;           // exp_avg_sq.mul_(β2).addcmul_(g, g, value=1-β2)
+        float second = v[k];
+        if constexpr (Amsgrad) second = vmax[k] = std::max(vmax[k], v[k]);  // torch.maximum(max_exp_avg_sq, v)
+        const float denom = std::sqrt(second) / c.bc2_sqrt + c.eps;
+        w[k] = w[k] + c.neg_step * m[k] / denom;               // p.addcdiv_(m, denom, value=-step_size)
+    }
+}
+
+using AdamKernel = void (*)(std::size_t, float*, const float*, float*, float*, float*, AdamScalars);
+
+AdamKernel pick_kernel(bool l2, bool decay, bool amsgrad) {
+    static constexpr AdamKernel table[2][2][2] = {
+        {{adam_kernel<false, false, false>, adam_kernel<false, false, true>},
+         {adam_kernel<false, true, false>, adam_kernel<false, true, true>}},
+        {{adam_kernel<true, false, false>, adam_kernel<true, false, true>},
+         {adam_kernel<true, true, false>, adam_kernel<true, true, true>}},
+    };
+    return table[l2][decay][amsgrad];
+}
+
 AdamOptions from(const AdamWOptions& o) { return {o.lr, o.betas, o.eps, o.weight_decay, o.amsgrad, o.maximize}; }
 }  // namespace
 
@@ -23,8 +62,21 @@ Adam::Adam(std::vector<Tensor> params, AdamOptions o, bool decoupled)
 
 AdamW::AdamW(std::vector<Tensor> params, AdamWOptions o) : Adam(std::move(params), from(o), true) {}
 
+// One fused pass per parameter, with PyTorch's operations in PyTorch's order (the tests compare
+// against its numbers): every product and sum below is rounded to float exactly as its kernels do.
 void Adam::step() {
     const double beta1 = options.betas.first, beta2 = options.betas.second;
+    AdamScalars c{};
+    c.sign = options.maximize ? -1.0f : 1.0f;
+    c.b1 = static_cast<float>(beta1);
+    c.one_minus_b1 = static_cast<float>(1.0 - beta1);
+    c.b2 = static_cast<float>(beta2);
+    c.one_minus_b2 = static_cast<float>(1.0 - beta2);
+    c.eps = static_cast<float>(options.eps);
+    c.wd = static_cast<float>(options.weight_decay);
+    c.shrink = static_cast<float>(1.0 - lr_ * options.weight_decay);
+    const bool has_decay = options.weight_decay != 0.0;
+    const AdamKernel kernel = pick_kernel(has_decay && !decoupled_, has_decay && decoupled_, options.amsgrad);
     for (std::size_t i = 0; i < params_.size(); ++i) {
         Tensor& p = params_[i];
         const Tensor grad = p.grad();
@@ -35,28 +87,11 @@ void Adam::step() {
         }
         ParamState& s = *state_[i];
         s.step += 1;
-        Array g = options.maximize ? Array(-grad.data()) : grad.data();
-        if (options.weight_decay != 0.0) {
-            if (decoupled_) p.data() *= static_cast<float>(1.0 - lr_ * options.weight_decay);
-            else g = g + static_cast<float>(options.weight_decay) * p.data();
-        }
-        // exp_avg.mul_(β1).add_(g, alpha=1-β1);  exp_avg_sq.mul_(β2).addcmul_(g, g, value=1-β2)
-        s.exp_avg = s.exp_avg * static_cast<float>(beta1) + static_cast<float>(1.0 - beta1) * g;
-        s.exp_avg_sq = s.exp_avg_sq * static_cast<float>(beta2) + static_cast<float>(1.0 - beta2) * g * g;
-
         const auto t = static_cast<double>(s.step);
-        const double bias_correction1 = 1.0 - std::pow(beta1, t);
-        const double bias_correction2 = 1.0 - std::pow(beta2, t);
-        const double step_size = lr_ / bias_correction1;
-        const auto bc2_sqrt = static_cast<float>(std::sqrt(bias_correction2));
-        const Array* second = &s.exp_avg_sq;
-        if (options.amsgrad) {
-            s.max_exp_avg_sq = xt::maximum(s.max_exp_avg_sq, s.exp_avg_sq);
-            second = &s.max_exp_avg_sq;
-        }
-        // denom = (√v / √bc2) + eps;  p.addcdiv_(m, denom, value=-step_size)
-        Array denom = xt::sqrt(*second) / bc2_sqrt + static_cast<float>(options.eps);
-        p.data() += static_cast<float>(-step_size) * s.exp_avg / denom;
+        c.neg_step = static_cast<float>(-(lr_ / (1.0 - std::pow(beta1, t))));  // Python: lr / bias_correction1
+        c.bc2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(beta2, t)));
+        kernel(p.numel(), p.data().data(), grad.data().data(), s.exp_avg.data(), s.exp_avg_sq.data(),
+               options.amsgrad ? s.max_exp_avg_sq.data() : nullptr, c);
     }
 }
 

@@ -1,6 +1,8 @@
 // SGD, following torch/optim/sgd.py's _single_tensor_sgd operation by operation.
 #include "optim/sgd.hpp"
 
+#include "core/simd.hpp"
+
 namespace xg::optim {
 
 SGD::SGD(std::vector<Tensor> params, SGDOptions o) : Optimizer(std::move(params), o.lr), options(o) {
@@ -11,25 +13,50 @@ SGD::SGD(std::vector<Tensor> params, SGDOptions o) : Optimizer(std::move(params)
     momentum_buffer_.resize(params_.size());
 }
 
+namespace {
+struct SGDScalars {
+    float sign, wd, momentum, damp, neg_lr;
+};
+
+// One branch-free, vectorisable pass per variant, in the order of PyTorch's _single_tensor_sgd.
+template <bool WeightDecay, bool Momentum, bool First, bool Nesterov>
+XGRAD_TARGET_CLONES void sgd_kernel(std::size_t n, float* __restrict w, const float* __restrict gr, float* __restrict buf, const SGDScalars c) {
+    for (std::size_t k = 0; k < n; ++k) {
+        float d = c.sign * gr[k];
+        if constexpr (WeightDecay) d = d + c.wd * w[k];                     // d_p.add(p, alpha=wd)
+        if constexpr (Momentum) {
+            buf[k] = First ? d : buf[k] * c.momentum + c.damp * d;        // buf.mul_(m).add_(d_p, alpha=1-dampening)
+            d = Nesterov ? d + c.momentum * buf[k] : buf[k];
+        }
+        w[k] = w[k] + c.neg_lr * d;                                         // p.add_(d_p, alpha=-lr)
+    }
+}
+
+template <bool WeightDecay>
+void sgd_dispatch(bool momentum, bool first, bool nesterov, std::size_t n, float* w, const float* g, float* buf, SGDScalars c) {
+    if (!momentum) return sgd_kernel<WeightDecay, false, false, false>(n, w, g, buf, c);
+    if (first) return nesterov ? sgd_kernel<WeightDecay, true, true, true>(n, w, g, buf, c)
+                               : sgd_kernel<WeightDecay, true, true, false>(n, w, g, buf, c);
+    return nesterov ? sgd_kernel<WeightDecay, true, false, true>(n, w, g, buf, c)
+                    : sgd_kernel<WeightDecay, true, false, false>(n, w, g, buf, c);
+}
+}  // namespace
+
 void SGD::step() {
-    const auto momentum = static_cast<float>(options.momentum);
-    const auto damp = static_cast<float>(1.0 - options.dampening);
-    const auto wd = static_cast<float>(options.weight_decay);
-    const auto lr = static_cast<float>(lr_);
+    const SGDScalars c{options.maximize ? -1.0f : 1.0f, static_cast<float>(options.weight_decay),
+                       static_cast<float>(options.momentum), static_cast<float>(1.0 - options.dampening),
+                       static_cast<float>(-lr_)};
+    const bool momentum = options.momentum != 0.0;
     for (std::size_t i = 0; i < params_.size(); ++i) {
         Tensor& p = params_[i];
         const Tensor grad = p.grad();
         if (!grad.defined()) continue;
-        Array d_p = options.maximize ? Array(-grad.data()) : grad.data();
-        if (wd != 0.0f) d_p = d_p + wd * p.data();
-        if (momentum != 0.0f) {
-            std::optional<Array>& buf = momentum_buffer_[i];
-            if (!buf) buf = d_p;  // the first step starts the buffer at d_p
-            else *buf = *buf * momentum + damp * d_p;
-            if (options.nesterov) d_p = d_p + momentum * *buf;
-            else d_p = *buf;
-        }
-        p.data() += -lr * d_p;
+        std::optional<Array>& buffer = momentum_buffer_[i];
+        const bool first = momentum && !buffer;  // the first step starts the buffer at d_p
+        if (first) buffer = Array::from_shape(p.shape());
+        float* buf = buffer ? buffer->data() : nullptr;
+        if (options.weight_decay != 0.0) sgd_dispatch<true>(momentum, first, options.nesterov, p.numel(), p.data().data(), grad.data().data(), buf, c);
+        else sgd_dispatch<false>(momentum, first, options.nesterov, p.numel(), p.data().data(), grad.data().data(), buf, c);
     }
 }
 

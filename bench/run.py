@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Runs xgrad's benchmarks and their PyTorch and libtorch peers alternately (A B C A B C ...),
+takes the median of --rounds runs, and prints one markdown table with the ratios.
+
+    cmake -S . -B build/release -DXGRAD_BUILD_BENCH=ON && cmake --build build/release -j
+    cmake -S bench/libtorch -B build/libtorch && cmake --build build/libtorch -j   # needs libtorch-dev
+    /usr/bin/python3 bench/run.py                                                   # needs python3-torch
+
+Thread counts: each run gets OMP_NUM_THREADS and OPENBLAS_NUM_THREADS equal to its --threads,
+and every framework is told the same count. OPENBLAS_CORETYPE is left as the environment sets it.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+root = os.path.dirname(here)
+
+
+def run(cmd, threads):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    results = {}
+    for line in out.splitlines():
+        if line.startswith("RESULT "):
+            key, value = line[7:].split("=", 1)
+            results[key] = float(value)
+    return results
+
+
+def medians(runs):
+    keys = runs[0].keys()
+    return {k: statistics.median(r[k] for r in runs) for k in keys}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--build", default=os.path.join(root, "build", "release"))
+    p.add_argument("--libtorch-build", default=os.path.join(root, "build", "libtorch"))
+    p.add_argument("--only", choices=["mlp", "overhead", "ops"], action="append")
+    a = p.parse_args()
+    only = a.only or ["mlp", "overhead", "ops"]
+    py = sys.executable
+    xg_bench = lambda name: os.path.join(a.build, "bench", name)
+    lt_bench = lambda name: os.path.join(a.libtorch_build, "libtorch_" + name)
+    have_lt = os.path.exists(lt_bench("bench_mlp"))
+
+    if "mlp" in only:
+        print("\n### MLP training throughput (samples/s, median of epochs 2-3, median of %d rounds)\n" % a.rounds)
+        print("| MLP | batch | threads | xgrad | libtorch | PyTorch | xgrad / libtorch | xgrad / PyTorch "
+              "| xgrad epoch | GEMM bound | epoch / bound | peak RSS MB: xgrad, libtorch, PyTorch |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        for arch in ("784-128-10", "784-256-128-10"):
+            for batch in (64, 256):
+                for threads in (1, 2):
+                    runs = {"xgrad": [], "libtorch": [], "pytorch": []}
+                    for _ in range(a.rounds):
+                        runs["xgrad"].append(run([xg_bench("bench_mlp"), "--data", a.data, "--arch", arch, "--batch-size",
+                                                  str(batch), "--threads", str(threads)], threads))
+                        if have_lt:
+                            runs["libtorch"].append(run([lt_bench("bench_mlp"), a.data, arch, str(batch), str(threads), "3"], threads))
+                        runs["pytorch"].append(run([py, os.path.join(here, "pytorch", "bench_mlp.py"), "--data", a.data, "--arch",
+                                                    arch, "--batch-size", str(batch), "--threads", str(threads)], threads))
+                    x = medians(runs["xgrad"])
+                    t = medians(runs["pytorch"])
+                    l = medians(runs["libtorch"]) if have_lt else {"samples_per_s": float("nan"), "max_rss_mb": float("nan")}
+                    print("| %s | %d | %d | %.0f | %.0f | %.0f | %.2fx | %.2fx | %.3f s | %.3f s | %.2fx | %.0f, %.0f, %.0f |" % (
+                        arch, batch, threads, x["samples_per_s"], l["samples_per_s"], t["samples_per_s"],
+                        x["samples_per_s"] / l["samples_per_s"], x["samples_per_s"] / t["samples_per_s"], x["epoch_s"],
+                        x["gemm_lower_bound_s"], x["epoch_s"] / x["gemm_lower_bound_s"], x["max_rss_mb"], l["max_rss_mb"],
+                        t["max_rss_mb"]), flush=True)
+        print("\nData loading (s, once per process): xgrad %.2f (IDX + gzip, bytes kept), PyTorch/libtorch load and convert "
+              "to float up front; batching inside xgrad's epoch: %.3f s." % (x["data_load_s"], x["batching_s"]))
+
+    if "overhead" in only:
+        print("\n### Tiny net: 2-16-16-1 Tanh, batch 4, MSE, Adam, 20,000 steps, 1 thread (median of %d rounds)\n" % a.rounds)
+        runs = {"xgrad": [], "libtorch": [], "pytorch": []}
+        for _ in range(a.rounds):
+            runs["xgrad"].append(run([xg_bench("bench_overhead")], 1))
+            if have_lt:
+                runs["libtorch"].append(run([lt_bench("bench_overhead")], 1))
+            runs["pytorch"].append(run([py, os.path.join(here, "pytorch", "bench_overhead.py")], 1))
+        x, t = medians(runs["xgrad"]), medians(runs["pytorch"])
+        l = medians(runs["libtorch"]) if have_lt else {"us_per_step": float("nan")}
+        print("| | xgrad | libtorch | PyTorch |\n| --- | ---: | ---: | ---: |")
+        print("| µs per step | %.1f | %.1f | %.1f |" % (x["us_per_step"], l["us_per_step"], t["us_per_step"]))
+        print("| xgrad speed-up | | %.1fx | %.1fx |" % (l["us_per_step"] / x["us_per_step"], t["us_per_step"] / x["us_per_step"]))
+
+    if "ops" in only:
+        print("\n### Single ops, forward + backward, 1 thread (µs, median of 5 x 2,000)\n")
+        x = run([xg_bench("bench_ops")], 1)
+        t = run([py, os.path.join(here, "pytorch", "bench_ops.py")], 1)
+        print("| op | xgrad | PyTorch | ratio |\n| --- | ---: | ---: | ---: |")
+        for key in x:
+            print("| %s | %.1f | %.1f | %.2fx |" % (key[:-3], x[key], t.get(key, float("nan")), t.get(key, float("nan")) / x[key]))
+
+
+if __name__ == "__main__":
+    main()
