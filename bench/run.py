@@ -94,9 +94,12 @@ def main():
         print("\n### Single ops, forward + backward, 1 thread (µs, median of 5 x 2,000)\n")
         x = run([xg_bench("bench_ops")], 1)
         t = run([py, os.path.join(here, "pytorch", "bench_ops.py")], 1)
-        print("| op | xgrad | PyTorch | ratio |\n| --- | ---: | ---: | ---: |")
+        l = run([lt_bench("bench_ops")], 1) if have_lt else {}
+        nan = float("nan")
+        print("| op | xgrad | libtorch | PyTorch | libtorch / xgrad | PyTorch / xgrad |\n| --- | ---: | ---: | ---: | ---: | ---: |")
         for key in x:
-            print("| %s | %.1f | %.1f | %.2fx |" % (key[:-3], x[key], t.get(key, float("nan")), t.get(key, float("nan")) / x[key]))
+            print("| %s | %.1f | %.1f | %.1f | %.2fx | %.2fx |" % (key[:-3], x[key], l.get(key, nan), t.get(key, nan),
+                                                              l.get(key, nan) / x[key], t.get(key, nan) / x[key]))
 
 
 if __name__ == "__main__":

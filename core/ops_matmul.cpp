@@ -3,9 +3,11 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "core/ops.hpp"
 #include "core/ops_util.hpp"
+#include "core/parallel.hpp"
 
 namespace xg {
 
@@ -23,8 +25,11 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const f
         return;
     }
     const auto M = static_cast<blasint>(m), N = static_cast<blasint>(n), K = static_cast<blasint>(k);
+    const parallel::GemmTicket ticket = parallel::begin_gemm(m, n, k, ta, tb);
+    const auto start = ticket.slot ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A,
                 ta ? M : K, B, tb ? K : N, accumulate ? 1.0f : 0.0f, C, N);
+    if (ticket.slot) parallel::end_gemm(ticket, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 [[noreturn]] void mismatch(const Tensor& a, const Tensor& b, std::size_t ka, std::size_t kb) {

@@ -57,3 +57,19 @@ TEST_CASE("matmul: shapes that don't line up throw with both shapes", "[ops][err
     CHECK_THROWS_WITH(linear(Tensor::ones({4, 5}), Tensor::ones({3, 5}), Tensor::ones({4})),
                       Catch::Contains("linear: bias [4]"));
 }
+
+TEST_CASE("matmul: results don't depend on the thread count the per-shape tuner picks", "[ops][threads]") {
+    manual_seed(4);
+    Tensor a = Tensor::randn({96, 300}, true), b = Tensor::randn({300, 80}, true);
+    const Array want = naive_matmul(a.data(), b.data());
+    const int before = get_num_threads();
+    set_num_threads(2);
+    for (int call = 0; call < 20; ++call) {  // spans the measuring calls (1 and 2 threads) and the decision
+        Tensor c = matmul(a, b);
+        REQUIRE(test::all_close(c.data(), want, 2e-4f));
+        sum(c).backward();
+    }
+    CHECK(get_num_threads() == 2);
+    set_num_threads(before);
+    CHECK_THROWS_WITH(set_num_threads(0), Catch::Contains("set_num_threads: need at least 1 thread"));
+}
