@@ -90,6 +90,31 @@ void record(const char* name, Tensor& out, std::vector<Tensor> inputs, BackwardF
     out.impl()->grad_fn = std::make_shared<Node>(name, std::move(inputs), std::move(fn), std::move(shape));
 }
 
+std::vector<std::shared_ptr<Node>> graph_nodes(const Tensor& root, const char* who) {
+    std::vector<std::shared_ptr<Node>> order;
+    const std::shared_ptr<Node>& top = root.impl()->grad_fn;
+    if (!top) return order;
+    // Every node reachable from the root, found with an explicit stack (no recursion).
+    std::unordered_set<Node*> seen{top.get()};
+    std::vector<std::shared_ptr<Node>> stack{top};
+    while (!stack.empty()) {
+        std::shared_ptr<Node> n = std::move(stack.back());
+        stack.pop_back();
+        if (n->released) {
+            throw Error(std::string(who) + ": the graph through '" + n->name + "' (output " + shape_str(n->out_shape) +
+                        ") was already freed by an earlier backward(); pass retain_graph = true to "
+                        "the first backward() to use the same graph twice");
+        }
+        for (const Tensor& in : n->inputs) {
+            const std::shared_ptr<Node>& child = in.impl()->grad_fn;
+            if (child && seen.insert(child.get()).second) stack.push_back(child);
+        }
+        order.push_back(std::move(n));
+    }
+    std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a->seq < b->seq; });
+    return order;
+}
+
 void run_backward(const Tensor& root, Array seed, bool retain_graph) {
     TensorImpl* r = root.impl();
     if (!r->grad_fn) {  // a leaf: its gradient is the seed itself
@@ -99,28 +124,10 @@ void run_backward(const Tensor& root, Array seed, bool retain_graph) {
         return;
     }
 
-    // Every node reachable from the root, found with an explicit stack (no recursion). `order`
-    // owns them while they run: releasing a node drops its inputs, which may hold the last
-    // reference to a node that runs later.
-    std::vector<std::shared_ptr<Node>> order;
-    std::unordered_set<Node*> seen{r->grad_fn.get()};
-    std::vector<std::shared_ptr<Node>> stack{r->grad_fn};
-    while (!stack.empty()) {
-        std::shared_ptr<Node> n = std::move(stack.back());
-        stack.pop_back();
-        if (n->released) {
-            throw Error(std::string("backward: the graph through '") + n->name + "' (output " +
-                        shape_str(n->out_shape) +
-                        ") was already freed by an earlier backward(); pass retain_graph = true to "
-                        "the first backward() to backpropagate through the same graph twice");
-        }
-        for (const Tensor& in : n->inputs) {
-            const std::shared_ptr<Node>& child = in.impl()->grad_fn;
-            if (child && seen.insert(child.get()).second) stack.push_back(child);
-        }
-        order.push_back(std::move(n));
-    }
-    std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a->seq > b->seq; });
+    // `order` owns the nodes while they run: releasing a node drops its inputs, which may hold
+    // the last reference to a node that runs later.
+    std::vector<std::shared_ptr<Node>> order = graph_nodes(root, "backward");
+    std::reverse(order.begin(), order.end());
 
     Node* first = r->grad_fn.get();
     accumulate(first->grad, first->has_grad, std::move(seed));

@@ -51,6 +51,10 @@ void record(const char* name, Tensor& out, std::vector<Tensor> inputs, BackwardF
 // True when an op with these inputs would record a node: ops use it to skip saving values.
 bool will_record(std::initializer_list<const Tensor*> inputs);
 
+// The nodes of the graph behind `root`, in the order they ran (empty for a leaf). `who` names
+// the caller in the error for a graph that an earlier backward() has freed.
+std::vector<std::shared_ptr<Node>> graph_nodes(const Tensor& root, const char* who);
+
 // Replays the tape behind `root`, seeded with `seed` (root's shape).
 void run_backward(const Tensor& root, Array seed, bool retain_graph);
 

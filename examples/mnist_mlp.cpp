@@ -32,7 +32,7 @@ struct Args {
     std::vector<std::size_t> hidden = {256, 128};
     std::uint64_t seed = 1;
     int threads = 1;
-    std::string save, load;
+    std::string save, load, metrics, plot;
     bool eval_only = false, quiet = false;
 };
 
@@ -137,6 +137,8 @@ int main(int argc, char** argv) {
     app.add_option("--load", args.load, "start from the weights in FILE (safetensors)");
     app.add_flag("--eval-only", args.eval_only, "skip training: evaluate the (loaded) model on the test set");
     app.add_flag("--quiet", args.quiet, "print only the per-epoch summaries and the final accuracy");
+    app.add_option("--metrics", args.metrics, "write per-epoch train loss, test loss and test accuracy as CSV to FILE");
+    app.add_option("--plot", args.plot, "write those curves as an SVG plot to FILE (opens in a browser)");
     CLI11_PARSE(app, argc, argv);
 
     try {
@@ -168,13 +170,14 @@ int main(int argc, char** argv) {
         }
         model.push_back(nn::Linear(width, 10));
         if (!args.load.empty()) nn::load(model, args.load);
-        if (!args.quiet) std::cout << model << "\n";
+        if (!args.quiet) std::cout << nn::summary(model, {args.batch_size, 1, train_set.rows(), train_set.cols()}) << "\n";
 
         std::unique_ptr<optim::Optimizer> opt;
         if (args.optimizer == "adam") opt = std::make_unique<optim::Adam>(model.parameters(), optim::AdamOptions{.lr = args.lr});
         else opt = std::make_unique<optim::SGD>(model.parameters(), optim::SGDOptions{.lr = args.lr, .momentum = 0.9});
 
         Evaluation result;
+        viz::MetricsLog log("epoch");
         const int epochs = args.eval_only ? 0 : args.epochs;
         for (int epoch = 1; epoch <= epochs; ++epoch) {
             model.train();
@@ -197,7 +200,12 @@ int main(int argc, char** argv) {
                         loss_sum / static_cast<double>(samples), result.loss, result.accuracy, train_time,
                         static_cast<double>(samples) / train_time);
             std::fflush(stdout);
+            log.log(epoch, "train loss", loss_sum / static_cast<double>(samples));
+            log.log(epoch, "test loss", result.loss);
+            log.log(epoch, "test accuracy (%)", result.accuracy);
         }
+        if (!args.metrics.empty()) log.write_csv(args.metrics);
+        if (!args.plot.empty()) log.write_svg(args.plot, "MLP on " + args.data);
         if (epochs == 0) result = evaluate(model, test_loader);
         if (!args.quiet) print_per_class(result, args.data.find("fashion") != std::string::npos);
         std::printf("\nfinal test accuracy: %.2f%%\n", result.accuracy);

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <fstream>
 #include <memory>
 
 #include <xgrad.hpp>
@@ -23,6 +24,8 @@ int main(int argc, char** argv) {
         std::size_t hidden = 8;
         std::uint64_t seed = 0;
         int log_every = 200;
+        std::string dot, metrics, plot;
+        bool tape = false;
     } args;
     CLI::App app{"Learn XOR with a small MLP (Linear, Tanh, Linear, Sigmoid) and print its truth table."};
     app.add_option("--steps", args.steps, "training steps (full batch of the 4 inputs)")->capture_default_str()->check(CLI::PositiveNumber);
@@ -33,6 +36,10 @@ int main(int argc, char** argv) {
     app.add_option("--hidden", args.hidden, "hidden units")->capture_default_str()->check(CLI::PositiveNumber);
     app.add_option("--seed", args.seed, "random seed (manual_seed) for the initial weights")->capture_default_str();
     app.add_option("--log-every", args.log_every, "print the loss every N steps")->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--dot", args.dot, "write the tape of the first step's loss as Graphviz DOT to FILE (dot -Tsvg FILE -o tape.svg)");
+    app.add_flag("--tape", args.tape, "print the tape of the first step's loss, op by op");
+    app.add_option("--metrics", args.metrics, "write the loss every --log-every steps as CSV to FILE");
+    app.add_option("--plot", args.plot, "write the loss curve as an SVG plot to FILE (opens in a browser)");
     CLI11_PARSE(app, argc, argv);
 
     manual_seed(args.seed);
@@ -45,13 +52,24 @@ int main(int argc, char** argv) {
     else opt = std::make_unique<optim::SGD>(model.parameters(), optim::SGDOptions{.lr = args.lr, .momentum = 0.9});
     std::cout << model << "\n\n";
 
+    viz::MetricsLog log("step");
     for (int step = 1; step <= args.steps; ++step) {
         opt->zero_grad();
         Tensor loss = nn::functional::binary_cross_entropy(model(x), y);
+        if (step == 1 && args.tape) autograd::print_tape(std::cout, loss, model.named_parameters());
+        if (step == 1 && !args.dot.empty()) {
+            std::ofstream(args.dot) << autograd::to_dot(loss, model.named_parameters());
+            std::printf("wrote the tape to %s\n", args.dot.c_str());
+        }
         loss.backward();
         opt->step();
-        if (step % args.log_every == 0 || step == 1) std::printf("step %5d  loss %.6f\n", step, loss.item());
+        if (step % args.log_every == 0 || step == 1) {
+            std::printf("step %5d  loss %.6f\n", step, loss.item());
+            log.log(step, "loss", loss.item());
+        }
     }
+    if (!args.metrics.empty()) log.write_csv(args.metrics);
+    if (!args.plot.empty()) log.write_svg(args.plot, "XOR: binary cross-entropy while training");
 
     model.eval();
     NoGradGuard no_grad;

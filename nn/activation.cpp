@@ -27,5 +27,13 @@ std::string GELU::extra_repr() const { return approximate == "none" ? "" : "appr
 
 Tensor Softmax::forward(const Tensor& x) { return softmax(x, dim); }
 Tensor LogSoftmax::forward(const Tensor& x) { return log_softmax(x, dim); }
+Shape Softmax::output_shape(const Shape& in) {
+    normalize_dim("Softmax", dim, in.size(), in);
+    return in;
+}
+Shape LogSoftmax::output_shape(const Shape& in) {
+    normalize_dim("LogSoftmax", dim, in.size(), in);
+    return in;
+}
 
 }  // namespace xg::nn

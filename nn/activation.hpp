@@ -8,12 +8,12 @@
 
 namespace xg::nn {
 
-class ReLU : public Module {
+class ReLU : public ElementwiseModule {
 public:
     Tensor forward(const Tensor& x) override;
 };
 
-class LeakyReLU : public Module {
+class LeakyReLU : public ElementwiseModule {
 public:
     explicit LeakyReLU(float negative_slope = 0.01f) : negative_slope(negative_slope) {}
     Tensor forward(const Tensor& x) override;
@@ -21,17 +21,17 @@ public:
     float negative_slope;
 };
 
-class Sigmoid : public Module {
+class Sigmoid : public ElementwiseModule {
 public:
     Tensor forward(const Tensor& x) override;
 };
 
-class Tanh : public Module {
+class Tanh : public ElementwiseModule {
 public:
     Tensor forward(const Tensor& x) override;
 };
 
-class GELU : public Module {
+class GELU : public ElementwiseModule {
 public:
     explicit GELU(std::string approximate = "none");
     Tensor forward(const Tensor& x) override;
@@ -43,6 +43,7 @@ class Softmax : public Module {
 public:
     explicit Softmax(std::int64_t dim) : dim(dim) {}
     Tensor forward(const Tensor& x) override;
+    Shape output_shape(const Shape& input_shape) override;
     std::string extra_repr() const override { return "dim=" + std::to_string(dim); }
     std::int64_t dim;
 };
@@ -51,6 +52,7 @@ class LogSoftmax : public Module {
 public:
     explicit LogSoftmax(std::int64_t dim) : dim(dim) {}
     Tensor forward(const Tensor& x) override;
+    Shape output_shape(const Shape& input_shape) override;
     std::string extra_repr() const override { return "dim=" + std::to_string(dim); }
     std::int64_t dim;
 };

@@ -19,12 +19,25 @@ Linear::Linear(std::size_t in, std::size_t out, bool with_bias) : in_features(in
     }
 }
 
-Tensor Linear::forward(const Tensor& x) {
-    if (x.dim() == 0 || x.shape().back() != in_features) {
+Shape Linear::output_shape(const Shape& in) {
+    if (in.empty() || in.back() != in_features) {
         throw Error("Linear(" + std::to_string(in_features) + " -> " + std::to_string(out_features) + "): input " +
-                    shape_str(x.shape()) + " has " + (x.dim() ? std::to_string(x.shape().back()) : "no") +
+                    shape_str(in) + " has " + (in.empty() ? "no" : std::to_string(in.back())) +
                     " features, expected in_features=" + std::to_string(in_features));
     }
+    Shape out = in;
+    out.back() = out_features;
+    return out;
+}
+
+std::string Linear::fix_for(const Shape& in) const {
+    if (in.empty()) return "";
+    return "make it Linear(" + std::to_string(in.back()) + ", " + std::to_string(out_features) +
+           (bias.defined() ? "" : ", false") + ")";
+}
+
+Tensor Linear::forward(const Tensor& x) {
+    output_shape(x.shape());  // the shape check, with the message every caller sees
     if (x.dim() == 2) return linear(x, weight, bias);
     // [*, in] -> [N, in] -> [N, out] -> [*, out], as PyTorch accepts any leading dims
     std::vector<std::int64_t> out_shape(x.shape().begin(), x.shape().end());

@@ -11,6 +11,8 @@ class Linear : public Module {
 public:
     Linear(std::size_t in_features, std::size_t out_features, bool bias = true);
     Tensor forward(const Tensor& input) override;
+    Shape output_shape(const Shape& input_shape) override;
+    std::string fix_for(const Shape& input_shape) const override;
     std::string extra_repr() const override;
 
     std::size_t in_features, out_features;
@@ -19,7 +21,7 @@ public:
 };
 
 // Returns its input unchanged.
-class Identity : public Module {
+class Identity : public ElementwiseModule {
 public:
     Tensor forward(const Tensor& input) override { return input; }
 };

@@ -1,6 +1,8 @@
 // Module's registry: registration, recursive queries, train/eval, zero_grad, printing.
 #include "nn/module.hpp"
 
+#include "core/autograd.hpp"
+
 #include <cxxabi.h>
 
 #include <cstdlib>
@@ -11,6 +13,36 @@
 namespace xg::nn {
 
 Module::Module() : state_(std::make_shared<State>()) {}
+
+Tensor Module::operator()(const Tensor& input) {
+    Tensor out = forward(input);
+    if (!state_->hooks.empty()) {
+        const auto hooks = state_->hooks;  // a hook may remove itself
+        for (const auto& [id, hook] : hooks) hook(*this, input, out);
+    }
+    return out;
+}
+
+HookHandle Module::register_forward_hook(ForwardHook hook) {
+    if (!hook) throw Error(name() + ": register_forward_hook got an empty function");
+    const std::uint64_t id = ++state_->next_hook;
+    state_->hooks.emplace_back(id, std::move(hook));
+    return HookHandle(state_, id);
+}
+
+void HookHandle::remove() {
+    if (auto state = state_.lock()) {
+        std::erase_if(state->hooks, [this](const auto& h) { return h.first == id_; });
+    }
+    state_.reset();
+}
+
+Shape Module::output_shape(const Shape& input_shape) {
+    NoGradGuard no_grad;
+    return forward(Tensor::zeros(input_shape)).shape();
+}
+
+std::string Module::fix_for(const Shape&) const { return ""; }
 
 void Module::check_new_name(const std::string& name) const {
     if (name.empty() || name.find('.') != std::string::npos) {

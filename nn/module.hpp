@@ -7,9 +7,12 @@
 // parameter's values through its Tensor (p.data(), nn::init), not by assigning a new Tensor.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
+#include <optional>
 #include <memory>
 #include <string>
+#include <cstdint>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -19,6 +22,10 @@
 namespace xg::nn {
 
 class Module;
+class HookHandle;
+// Called after a module's forward with the module, its input and its output, as PyTorch's
+// register_forward_hook (the hook can't change the output).
+using ForwardHook = std::function<void(Module& module, const Tensor& input, const Tensor& output)>;
 // The unqualified C++ name of a type ("Linear" for xg::nn::Linear).
 std::string type_name(const std::type_info& type);
 using ModulePtr = std::shared_ptr<Module>;
@@ -32,7 +39,21 @@ public:
     Module& operator=(const Module&) = default;
 
     virtual Tensor forward(const Tensor& input) = 0;
-    Tensor operator()(const Tensor& input) { return forward(input); }
+    // forward(input), then every forward hook in the order registered.
+    Tensor operator()(const Tensor& input);
+
+    // Runs `hook` after every forward of this module until the handle's remove().
+    HookHandle register_forward_hook(ForwardHook hook);
+
+    // The output shape for an input of `input_shape`, or an Error saying why the layer can't
+    // take it. Built-in layers work it out without computing anything; the default runs
+    // forward on zeros under NoGradGuard. Sequential checks layer by layer (see check()).
+    virtual Shape output_shape(const Shape& input_shape);
+    // The output shape of the whole module for `input_shape`; on a mismatch, an Error that
+    // names the layer, the shapes and the likely fix. Nothing is computed for built-in layers.
+    Shape check(const Shape& input_shape) { return output_shape(input_shape); }
+    // A suggestion for the layer to accept `input_shape` ("make it Linear(30, 1)"), or "".
+    virtual std::string fix_for(const Shape& input_shape) const;
 
     // Each parameter once, in registration order, children's after the module's own.
     std::vector<Tensor> parameters(bool recurse = true) const;
@@ -80,13 +101,35 @@ private:
         std::vector<NamedTensor> parameters;
         std::vector<NamedTensor> buffers;
         std::vector<Child> children;
+        std::vector<std::pair<std::uint64_t, ForwardHook>> hooks;
+        std::uint64_t next_hook = 0;
         bool training = true;
     };
     std::shared_ptr<State> state_;
+    friend class HookHandle;
 
     void check_new_name(const std::string& name) const;
     void collect(const std::string& prefix, bool params, bool recurse, std::vector<NamedTensor>& out) const;
     friend std::ostream& operator<<(std::ostream& os, const Module& m);
+};
+
+// A layer whose output has its input's shape (activations, Dropout, Identity).
+class ElementwiseModule : public Module {
+public:
+    Shape output_shape(const Shape& input_shape) override { return input_shape; }
+};
+
+// Returned by register_forward_hook; remove() unregisters the hook (a no-op once the module is gone).
+class HookHandle {
+public:
+    HookHandle() = default;
+    void remove();
+
+private:
+    friend class Module;
+    HookHandle(std::weak_ptr<Module::State> state, std::uint64_t id) : state_(std::move(state)), id_(id) {}
+    std::weak_ptr<Module::State> state_;
+    std::uint64_t id_ = 0;
 };
 
 // Prints the module tree as PyTorch does:

@@ -1,7 +1,14 @@
 // Sequential: running the chain, and editing it while keeping parameter names meaningful.
 #include "nn/sequential.hpp"
 
+#include <algorithm>
+
 namespace xg::nn {
+
+std::string Sequential::layer_label(std::size_t i) const {
+    const Child& c = child_list()[i];
+    return "layer " + std::to_string(i) + (c.numbered ? "" : " '" + c.name + "'") + " (" + c.module->short_repr() + ")";
+}
 
 Tensor Sequential::forward(const Tensor& input) {
     Tensor x = input;
@@ -10,12 +17,55 @@ Tensor Sequential::forward(const Tensor& input) {
         try {
             x = (*layers[i].module)(x);
         } catch (const std::exception& e) {
-            throw Error("Sequential layer " + std::to_string(i) +
-                        (layers[i].numbered ? "" : " '" + layers[i].name + "'") + " (" +
-                        layers[i].module->short_repr() + "): " + e.what());
+            throw Error("Sequential " + layer_label(i) + ": " + e.what());
         }
     }
     return x;
+}
+
+std::vector<Tensor> Sequential::forward_all(const Tensor& input) {
+    std::vector<Tensor> outputs;
+    Tensor x = input;
+    const auto& layers = child_list();
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        try {
+            x = (*layers[i].module)(x);
+        } catch (const std::exception& e) {
+            throw Error("Sequential " + layer_label(i) + ": " + e.what());
+        }
+        outputs.push_back(x);
+    }
+    return outputs;
+}
+
+Sequential Sequential::slice(std::int64_t begin, std::int64_t end) const {
+    const auto n = static_cast<std::int64_t>(size());
+    auto clamp = [n](std::int64_t v) { return std::clamp(v < 0 ? v + n : v, std::int64_t{0}, n); };
+    Sequential out;
+    for (std::int64_t i = clamp(begin); i < clamp(end); ++i) {
+        const Child& c = child_list()[static_cast<std::size_t>(i)];
+        out.add_child(c.name, c.module, false);  // keeps the names, as PyTorch's slicing
+    }
+    out.train(is_training());
+    return out;
+}
+
+Shape Sequential::output_shape(const Shape& input_shape) {
+    Shape shape = input_shape;
+    const auto& layers = child_list();
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        try {
+            shape = layers[i].module->output_shape(shape);
+        } catch (const std::exception& e) {
+            std::string msg = "Sequential " + layer_label(i) + " can't take " + shape_str(shape) + ", which " +
+                              (i == 0 ? "is the model's input" : "comes from " + layer_label(i - 1)) + ": " +
+                              e.what();
+            const std::string fix = layers[i].module->fix_for(shape);
+            if (!fix.empty()) msg += ". Likely fix: " + fix;
+            throw Error(msg);
+        }
+    }
+    return shape;
 }
 
 std::size_t Sequential::position(std::int64_t index, std::size_t n, const char* what) const {

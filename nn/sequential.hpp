@@ -28,6 +28,14 @@ public:
 
     // An empty Sequential returns its input. A layer's error is rethrown naming the layer.
     Tensor forward(const Tensor& input) override;
+    // Every layer's output, in order (what forward computes, kept): [layer 0's, ..., the last's].
+    std::vector<Tensor> forward_all(const Tensor& input);
+    // Layers [begin, end) as a new Sequential that shares them (and their parameters) under the
+    // same names, as PyTorch's model[begin:end]; model.slice(0, 2)(x) is a hidden representation.
+    Sequential slice(std::int64_t begin, std::int64_t end) const;
+    // Pushes the shape through layer after layer; a layer that can't take its input's shape is
+    // named with both shapes, the layer that produced the input, and the likely fix.
+    Shape output_shape(const Shape& input_shape) override;
 
     template <class M>
     void push_back(M&& module) {
@@ -97,6 +105,7 @@ private:
         }
     }
     std::size_t position(std::int64_t index, std::size_t size, const char* what) const;
+    std::string layer_label(std::size_t i) const;  // "layer 2 (Linear(...))", for messages
     void append(const std::string& name, ModulePtr m);
     void insert_at(std::int64_t index, const std::string& name, ModulePtr m);
     void replace_at(std::int64_t index, ModulePtr m);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages xgrad builds, tests and trains with (clang and its runtime only
-# serve the fuzz targets). Idempotent: when every
+# serve the fuzz targets; graphviz only the test that renders a tape picture). Idempotent: when every
 # package is already installed it only checks and returns. Needs root (or sudo) to install.
 set -euo pipefail
 
@@ -10,6 +10,7 @@ packages=(
   catch2 libcli11-dev zlib1g-dev nlohmann-json3-dev
   dataset-fashion-mnist
   clang libclang-rt-14-dev
+  graphviz
 )
 
 missing=()
