@@ -4,8 +4,13 @@ set -euo pipefail
 xor=$1 mlp=$2 work=$3
 mkdir -p "$work"
 
-"$xor" --steps 1500 | tee "$work/xor.txt" | tail -3
+"$xor" --steps 1500 --tape --dot "$work/tape.dot" --metrics "$work/xor.csv" --plot "$work/xor.svg" | tee "$work/xor.txt" | tail -3
 grep -q "4 of 4 right" "$work/xor.txt"
+grep -q "#3 linear  *#2 \[4, 8\], 2.weight \[1, 8\], 2.bias \[1\] -> \[4, 1\]" "$work/xor.txt"
+grep -q 'label="0.weight' "$work/tape.dot"
+[ "$(head -1 "$work/xor.csv")" = "step,loss" ] && [ "$(wc -l < "$work/xor.csv")" -eq 9 ]
+grep -q "<polyline" "$work/xor.svg"
+if command -v dot >/dev/null; then dot -Tsvg "$work/tape.dot" -o "$work/tape.svg"; else echo "skipped dot -Tsvg: graphviz not installed"; fi
 
 "$mlp" --help | grep -q -- "--hidden"
 if "$mlp" --data "$work/no-such-folder" 2> "$work/missing.txt"; then exit 1; fi
@@ -13,7 +18,10 @@ grep -q "dataset-fashion-mnist" "$work/missing.txt"
 
 data=/usr/share/datasets/fashion-mnist
 if [ -d "$data" ]; then
-  "$mlp" --epochs 1 --hidden 64 --batch-size 128 --quiet --save "$work/mlp.safetensors" | tee "$work/train.txt"
+  "$mlp" --epochs 1 --hidden 64 --batch-size 128 --quiet --save "$work/mlp.safetensors" \
+    --metrics "$work/mlp.csv" --plot "$work/mlp.svg" | tee "$work/train.txt"
+  [ "$(head -1 "$work/mlp.csv")" = "epoch,train loss,test loss,test accuracy (%)" ]
+  grep -q "<polyline" "$work/mlp.svg"
   trained=$(grep "final test accuracy" "$work/train.txt")
   "$mlp" --eval-only --hidden 64 --quiet --load "$work/mlp.safetensors" | tee "$work/eval.txt"
   [ "$trained" = "$(grep "final test accuracy" "$work/eval.txt")" ]
