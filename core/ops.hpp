@@ -61,6 +61,23 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 // One sgemm with a transpose flag; no transposed copy of the weight is made.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
 
+// ---- ops_conv.cpp ----  (NCHW: [batch, channels, height, width])
+// x [N, C, H, W] * weight [O, C, kh, kw] (+ bias [O]) -> [N, O, Ho, Wo], as torch.nn.functional.conv2d;
+// Ho = (H + 2·padding - kh) / stride + 1.
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(), std::size_t stride = 1,
+              std::size_t padding = 0);
+// stride 0 means stride = kernel_size, PyTorch's default. Square windows.
+Tensor max_pool2d(const Tensor& x, std::size_t kernel_size, std::size_t stride = 0, std::size_t padding = 0);
+Tensor avg_pool2d(const Tensor& x, std::size_t kernel_size, std::size_t stride = 0, std::size_t padding = 0);
+
+// ---- ops_norm.cpp ----
+// Batch normalisation over dim 1 of x [N, C] or [N, C, H, W], as torch.nn.functional.batch_norm.
+// Training: normalises with the batch's mean and (biased) variance and updates the running
+// statistics in place: r = (1 - momentum)·r + momentum·batch (the variance unbiased). Eval: uses
+// the running statistics. weight and bias ([C]) may be undefined.
+Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, const Tensor& weight, const Tensor& bias,
+                  bool training, float momentum = 0.1f, float eps = 1e-5f);
+
 // ---- ops_activation.cpp ----
 Tensor relu(const Tensor& a);
 Tensor leaky_relu(const Tensor& a, float negative_slope = 0.01f);

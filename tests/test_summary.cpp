@@ -86,10 +86,10 @@ TEST_CASE("forward hooks: fire after forward, in registration order, and stop af
     auto model = nn::Sequential(nn::Linear(3, 4), nn::ReLU(), nn::Linear(4, 2));
     std::vector<std::string> calls;
     nn::HookHandle a = model[0].register_forward_hook([&](nn::Module& m, const Tensor& in, const Tensor& out) {
-        calls.push_back("a:" + m.name() + shape_str(in.shape()) + shape_str(out.shape()));
+        calls.push_back(std::string("a:").append(m.name()).append(shape_str(in.shape())).append(shape_str(out.shape())));
     });
     nn::HookHandle b = model[2].register_forward_hook([&](nn::Module&, const Tensor&, const Tensor& out) {
-        calls.push_back("b" + shape_str(out.shape()));
+        calls.push_back(std::string("b").append(shape_str(out.shape())));
     });
     nn::HookHandle c = model[0].register_forward_hook([&](nn::Module&, const Tensor&, const Tensor&) { calls.push_back("c"); });
     model(Tensor::ones({5, 3}));

@@ -1,0 +1,211 @@
+// Convolution and pooling over NCHW images (conv2d, max_pool2d, avg_pool2d) and their gradients.
+// conv2d is im2col + one sgemm per image; backward is two sgemms and col2im.
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "core/ops.hpp"
+#include "core/ops_util.hpp"
+
+namespace xg {
+
+using namespace detail;
+
+namespace {
+
+struct Geometry {  // one 2-D sliding window over [C, H, W]
+    std::size_t C, H, W, kh, kw, stride, pad, Ho, Wo;
+};
+
+Geometry geometry(const char* op, const Shape& x, std::size_t kh, std::size_t kw, std::size_t stride, std::size_t pad) {
+    if (x.size() != 4) throw Error(std::string(op) + ": input must be [N, C, H, W], got " + shape_str(x));
+    if (kh == 0 || kw == 0 || stride == 0) throw Error(std::string(op) + ": kernel size and stride must be positive");
+    if (pad * 2 > std::min(kh, kw)) {
+        throw Error(std::string(op) + ": padding " + std::to_string(pad) + " must be at most half the kernel size");
+    }
+    const std::size_t H = x[2] + 2 * pad, W = x[3] + 2 * pad;
+    if (H < kh || W < kw) {
+        throw Error(std::string(op) + ": input " + shape_str(x) + " (padded " + std::to_string(H) + "x" + std::to_string(W) +
+                    ") is smaller than the kernel " + std::to_string(kh) + "x" + std::to_string(kw));
+    }
+    return {x[1], x[2], x[3], kh, kw, stride, pad, (H - kh) / stride + 1, (W - kw) / stride + 1};
+}
+
+// col [C·kh·kw, Ho·Wo]: each column is one window of the image, zeros where it covers padding.
+void im2col(const float* img, const Geometry& g, float* col) {
+    const std::size_t L = g.Ho * g.Wo;
+    for (std::size_t c = 0; c < g.C; ++c)
+        for (std::size_t i = 0; i < g.kh; ++i)
+            for (std::size_t j = 0; j < g.kw; ++j) {
+                float* row = col + ((c * g.kh + i) * g.kw + j) * L;
+                for (std::size_t oy = 0; oy < g.Ho; ++oy) {
+                    const auto y = static_cast<std::ptrdiff_t>(oy * g.stride + i) - static_cast<std::ptrdiff_t>(g.pad);
+                    for (std::size_t ox = 0; ox < g.Wo; ++ox) {
+                        const auto x = static_cast<std::ptrdiff_t>(ox * g.stride + j) - static_cast<std::ptrdiff_t>(g.pad);
+                        const bool inside = y >= 0 && x >= 0 && y < static_cast<std::ptrdiff_t>(g.H) && x < static_cast<std::ptrdiff_t>(g.W);
+                        row[oy * g.Wo + ox] = inside ? img[(c * g.H + static_cast<std::size_t>(y)) * g.W + static_cast<std::size_t>(x)] : 0.0f;
+                    }
+                }
+            }
+}
+
+// The adjoint of im2col: adds each column entry back onto the pixel it came from.
+void col2im(const float* col, const Geometry& g, float* img) {
+    const std::size_t L = g.Ho * g.Wo;
+    for (std::size_t c = 0; c < g.C; ++c)
+        for (std::size_t i = 0; i < g.kh; ++i)
+            for (std::size_t j = 0; j < g.kw; ++j) {
+                const float* row = col + ((c * g.kh + i) * g.kw + j) * L;
+                for (std::size_t oy = 0; oy < g.Ho; ++oy) {
+                    const auto y = static_cast<std::ptrdiff_t>(oy * g.stride + i) - static_cast<std::ptrdiff_t>(g.pad);
+                    if (y < 0 || y >= static_cast<std::ptrdiff_t>(g.H)) continue;
+                    for (std::size_t ox = 0; ox < g.Wo; ++ox) {
+                        const auto x = static_cast<std::ptrdiff_t>(ox * g.stride + j) - static_cast<std::ptrdiff_t>(g.pad);
+                        if (x < 0 || x >= static_cast<std::ptrdiff_t>(g.W)) continue;
+                        img[(c * g.H + static_cast<std::size_t>(y)) * g.W + static_cast<std::size_t>(x)] += row[oy * g.Wo + ox];
+                    }
+                }
+            }
+}
+
+void sgemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* A, const float* B, float* C, float beta) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
+                static_cast<blasint>(n), static_cast<blasint>(k), 1.0f, A, static_cast<blasint>(ta ? m : k), B,
+                static_cast<blasint>(tb ? k : n), beta, C, static_cast<blasint>(n));
+}
+
+}  // namespace
+
+// y[n] = W [O, C·kh·kw] · col(x[n]) [C·kh·kw, Ho·Wo] + b, for each image n.
+// dW = Σₙ G[n] · col(x[n])ᵀ,  db = Σ over n and positions of G,  dx[n] = col2im(Wᵀ · G[n]).
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, std::size_t stride, std::size_t padding) {
+    if (w.dim() != 4) throw Error("conv2d: weight must be [out_channels, in_channels, kh, kw], got " + shape_str(w.shape()));
+    const Geometry g = geometry("conv2d", x.shape(), w.shape()[2], w.shape()[3], stride, padding);
+    const std::size_t N = x.shape()[0], O = w.shape()[0], K = g.C * g.kh * g.kw, L = g.Ho * g.Wo;
+    if (w.shape()[1] != g.C) {
+        throw Error("conv2d: input " + shape_str(x.shape()) + " has " + std::to_string(g.C) + " channels, weight " +
+                    shape_str(w.shape()) + " expects " + std::to_string(w.shape()[1]));
+    }
+    if (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != O)) {
+        throw Error("conv2d: bias " + shape_str(bias.shape()) + " doesn't match " + std::to_string(O) + " output channels");
+    }
+    Array cols = Array::from_shape({N, K, L});
+    Array y = Array::from_shape({N, O, g.Ho, g.Wo});
+    for (std::size_t n = 0; n < N; ++n) {
+        im2col(x.data().data() + n * g.C * g.H * g.W, g, cols.data() + n * K * L);
+        float* out = y.data() + n * O * L;
+        if (bias.defined())
+            for (std::size_t o = 0; o < O; ++o) std::fill(out + o * L, out + (o + 1) * L, bias.data().data()[o]);
+        if (K > 0) sgemm(false, false, O, L, K, w.data().data(), cols.data() + n * K * L, out, bias.defined() ? 1.0f : 0.0f);
+    }
+    Tensor out(std::move(y));
+    std::vector<Tensor> inputs{x, w};
+    if (bias.defined()) inputs.push_back(bias);
+    if (autograd::will_record({&x, &w, &bias})) {
+        record("conv2d", out, std::move(inputs), [x, w, bias, g, N, O, K, L, cols = std::move(cols)](const Array& grad) {
+            Grads grads(bias.defined() ? 3 : 2);
+            if (x.requires_grad()) {
+                grads[0] = xt::zeros<float>(x.shape());
+                std::vector<float> dcol(K * L);
+                for (std::size_t n = 0; n < N; ++n) {
+                    sgemm(true, false, K, L, O, w.data().data(), grad.data() + n * O * L, dcol.data(), 0.0f);
+                    col2im(dcol.data(), g, grads[0].data() + n * g.C * g.H * g.W);
+                }
+            }
+            if (w.requires_grad()) {
+                grads[1] = xt::zeros<float>(w.shape());
+                for (std::size_t n = 0; n < N; ++n)
+                    sgemm(false, true, O, K, L, grad.data() + n * O * L, cols.data() + n * K * L, grads[1].data(), 1.0f);
+            }
+            if (bias.defined() && bias.requires_grad()) {
+                Array gb = xt::zeros<float>({O});
+                for (std::size_t n = 0; n < N; ++n)
+                    for (std::size_t o = 0; o < O; ++o) {
+                        const float* row = grad.data() + (n * O + o) * L;
+                        float s = 0.0f;
+                        for (std::size_t l = 0; l < L; ++l) s += row[l];
+                        gb(o) += s;
+                    }
+                grads[2] = std::move(gb);
+            }
+            return grads;
+        });
+    }
+    return out;
+}
+
+// The largest value in each window (padding counts as -inf).  d/dx = g at the element picked.
+Tensor max_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::size_t padding) {
+    if (stride == 0) stride = kernel;
+    const Geometry g = geometry("max_pool2d", x.shape(), kernel, kernel, stride, padding);
+    const std::size_t planes = x.shape()[0] * g.C;
+    Array y = Array::from_shape({x.shape()[0], g.C, g.Ho, g.Wo});
+    std::vector<std::size_t> picked(y.size());  // flat index into x of each output's maximum
+    const float* in = x.data().data();
+    for (std::size_t p = 0; p < planes; ++p)
+        for (std::size_t oy = 0; oy < g.Ho; ++oy)
+            for (std::size_t ox = 0; ox < g.Wo; ++ox) {
+                float best = -std::numeric_limits<float>::infinity();
+                std::size_t at = p * g.H * g.W;
+                for (std::size_t i = 0; i < g.kh; ++i)
+                    for (std::size_t j = 0; j < g.kw; ++j) {
+                        const auto yy = static_cast<std::ptrdiff_t>(oy * stride + i) - static_cast<std::ptrdiff_t>(padding);
+                        const auto xx = static_cast<std::ptrdiff_t>(ox * stride + j) - static_cast<std::ptrdiff_t>(padding);
+                        if (yy < 0 || xx < 0 || yy >= static_cast<std::ptrdiff_t>(g.H) || xx >= static_cast<std::ptrdiff_t>(g.W)) continue;
+                        const std::size_t k = (p * g.H + static_cast<std::size_t>(yy)) * g.W + static_cast<std::size_t>(xx);
+                        if (in[k] > best || std::isnan(in[k])) {
+                            best = in[k];
+                            at = k;
+                        }
+                    }
+                const std::size_t o = (p * g.Ho + oy) * g.Wo + ox;
+                y.data()[o] = best;
+                picked[o] = at;
+            }
+    Tensor out(std::move(y));
+    if (autograd::will_record({&x})) {
+        record("max_pool2d", out, {x}, [shape = x.shape(), picked = std::move(picked)](const Array& grad) {
+            Array gx = xt::zeros<float>(shape);
+            for (std::size_t o = 0; o < picked.size(); ++o) gx.data()[picked[o]] += grad.data()[o];
+            return Grads{std::move(gx)};
+        });
+    }
+    return out;
+}
+
+// The mean of each window, padding counted as zeros (PyTorch's count_include_pad=True).
+// d/dx = g / (kh·kw) on every element of the window.
+Tensor avg_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::size_t padding) {
+    if (stride == 0) stride = kernel;
+    const Geometry g = geometry("avg_pool2d", x.shape(), kernel, kernel, stride, padding);
+    const std::size_t N = x.shape()[0], K = g.kh * g.kw, L = g.Ho * g.Wo;
+    // Each channel plane is an image of one channel: im2col gives its windows, a column sum averages.
+    const Geometry plane{1, g.H, g.W, g.kh, g.kw, stride, padding, g.Ho, g.Wo};
+    Array y = Array::from_shape({N, g.C, g.Ho, g.Wo});
+    std::vector<float> col(K * L);
+    const float inv = 1.0f / static_cast<float>(K);
+    for (std::size_t p = 0; p < N * g.C; ++p) {
+        im2col(x.data().data() + p * g.H * g.W, plane, col.data());
+        float* out = y.data() + p * L;
+        std::fill(out, out + L, 0.0f);
+        for (std::size_t k = 0; k < K; ++k)
+            for (std::size_t l = 0; l < L; ++l) out[l] += col[k * L + l];
+        for (std::size_t l = 0; l < L; ++l) out[l] *= inv;
+    }
+    Tensor out(std::move(y));
+    record("avg_pool2d", out, {x}, [shape = x.shape(), plane, N, C = g.C, K, L, inv](const Array& grad) {
+        Array gx = xt::zeros<float>(shape);
+        std::vector<float> col(K * L);
+        for (std::size_t p = 0; p < N * C; ++p) {
+            for (std::size_t k = 0; k < K; ++k)
+                for (std::size_t l = 0; l < L; ++l) col[k * L + l] = grad.data()[p * L + l] * inv;
+            col2im(col.data(), plane, gx.data() + p * plane.H * plane.W);
+        }
+        return Grads{std::move(gx)};
+    });
+    return out;
+}
+
+}  // namespace xg

@@ -1,0 +1,131 @@
+// Batch normalisation and its gradient. Fused (one op, not a chain of mean/var/div) because the
+// gradient through the batch statistics simplifies to one cheap formula.
+#include <cmath>
+
+#include "core/ops.hpp"
+#include "core/ops_util.hpp"
+
+namespace xg {
+
+using namespace detail;
+
+// Per channel c over its M = N·H·W values: x̂ = (x - μ) / √(σ² + eps), y = γ·x̂ + β.
+// Training (μ, σ² from the batch):  dx = (1/√(σ² + eps)) / M · (M·ĝ - Σĝ - x̂·Σ(ĝ·x̂)),  ĝ = g·γ.
+// Eval (μ, σ² running, constants):  dx = ĝ / √(σ² + eps).
+// Both: dγ = Σ g·x̂,  dβ = Σ g.
+Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, const Tensor& weight, const Tensor& bias,
+                  bool training, float momentum, float eps) {
+    if (x.dim() < 2) throw Error("batch_norm: input must be [N, C] or [N, C, ...], got " + shape_str(x.shape()));
+    const std::size_t N = x.shape()[0], C = x.shape()[1], S = x.numel() / std::max<std::size_t>(N * C, 1), M = N * S;
+    auto check = [&](const Tensor& t, const char* what) {
+        if (t.defined() && t.shape() != Shape{C}) {
+            throw Error(std::string("batch_norm: ") + what + " " + shape_str(t.shape()) + " doesn't match " +
+                        std::to_string(C) + " channels of input " + shape_str(x.shape()));
+        }
+    };
+    check(running_mean, "running_mean");
+    check(running_var, "running_var");
+    check(weight, "weight");
+    check(bias, "bias");
+    if (training && M <= 1) {
+        throw Error("batch_norm: expected more than 1 value per channel when training, got input " + shape_str(x.shape()));
+    }
+    if (!training && (!running_mean.defined() || !running_var.defined())) {
+        throw Error("batch_norm: eval mode needs running_mean and running_var");
+    }
+
+    const float* in = x.data().data();
+    std::vector<float> mean(C), invstd(C);
+    for (std::size_t c = 0; c < C; ++c) {
+        double m = 0.0, v = 0.0;
+        if (training) {
+            for (std::size_t n = 0; n < N; ++n)
+                for (std::size_t s = 0; s < S; ++s) m += in[(n * C + c) * S + s];
+            m /= static_cast<double>(M);
+            for (std::size_t n = 0; n < N; ++n)
+                for (std::size_t s = 0; s < S; ++s) {
+                    const double d = in[(n * C + c) * S + s] - m;
+                    v += d * d;
+                }
+            v /= static_cast<double>(M);  // biased, to normalise
+            if (running_mean.defined()) {
+                float& rm = running_mean.data().data()[c];
+                float& rv = running_var.data().data()[c];
+                rm = (1.0f - momentum) * rm + momentum * static_cast<float>(m);
+                rv = (1.0f - momentum) * rv + momentum * static_cast<float>(v * static_cast<double>(M) / static_cast<double>(M - 1));
+            }
+        } else {
+            m = running_mean.data().data()[c];
+            v = running_var.data().data()[c];
+        }
+        mean[c] = static_cast<float>(m);
+        invstd[c] = static_cast<float>(1.0 / std::sqrt(v + eps));
+    }
+
+    Array xhat = Array::from_shape(x.shape());
+    Array y = Array::from_shape(x.shape());
+    for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t c = 0; c < C; ++c) {
+            const float gamma = weight.defined() ? weight.data().data()[c] : 1.0f;
+            const float beta = bias.defined() ? bias.data().data()[c] : 0.0f;
+            for (std::size_t s = 0; s < S; ++s) {
+                const std::size_t k = (n * C + c) * S + s;
+                xhat.data()[k] = (in[k] - mean[c]) * invstd[c];
+                y.data()[k] = xhat.data()[k] * gamma + beta;
+            }
+        }
+    Tensor out(std::move(y));
+    std::vector<Tensor> inputs{x};
+    if (weight.defined()) inputs.push_back(weight);
+    if (bias.defined()) inputs.push_back(bias);
+    if (autograd::will_record({&x, &weight, &bias})) {
+        record("batch_norm", out, std::move(inputs),
+               [x, weight, bias, training, N, C, S, M, invstd = std::move(invstd), xhat = std::move(xhat)](const Array& g) {
+                   Grads grads(1 + weight.defined() + bias.defined());
+                   std::vector<double> sum_g(C, 0.0), sum_gx(C, 0.0);
+                   for (std::size_t n = 0; n < N; ++n)
+                       for (std::size_t c = 0; c < C; ++c)
+                           for (std::size_t s = 0; s < S; ++s) {
+                               const std::size_t k = (n * C + c) * S + s;
+                               sum_g[c] += g.data()[k];
+                               sum_gx[c] += g.data()[k] * xhat.data()[k];
+                           }
+                   if (x.requires_grad()) {
+                       Array gx = Array::from_shape(x.shape());
+                       for (std::size_t n = 0; n < N; ++n)
+                           for (std::size_t c = 0; c < C; ++c) {
+                               const float gamma = weight.defined() ? weight.data().data()[c] : 1.0f;
+                               for (std::size_t s = 0; s < S; ++s) {
+                                   const std::size_t k = (n * C + c) * S + s;
+                                   if (training) {
+                                       const double Md = static_cast<double>(M);
+                                       gx.data()[k] = static_cast<float>(gamma * invstd[c] / Md *
+                                                                         (Md * g.data()[k] - sum_g[c] - xhat.data()[k] * sum_gx[c]));
+                                   } else {
+                                       gx.data()[k] = g.data()[k] * gamma * invstd[c];
+                                   }
+                               }
+                           }
+                       grads[0] = std::move(gx);
+                   }
+                   std::size_t next = 1;
+                   if (weight.defined()) {
+                       if (weight.requires_grad()) {
+                           Array gw = Array::from_shape({C});
+                           for (std::size_t c = 0; c < C; ++c) gw(c) = static_cast<float>(sum_gx[c]);
+                           grads[next] = std::move(gw);
+                       }
+                       ++next;
+                   }
+                   if (bias.defined() && bias.requires_grad()) {
+                       Array gb = Array::from_shape({C});
+                       for (std::size_t c = 0; c < C; ++c) gb(c) = static_cast<float>(sum_g[c]);
+                       grads[next] = std::move(gb);
+                   }
+                   return grads;
+               });
+    }
+    return out;
+}
+
+}  // namespace xg

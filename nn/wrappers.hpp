@@ -1,0 +1,56 @@
+// Layers that answer what a plain chain can't: Lambda (any differentiable function as a layer)
+// and Residual (a skip connection, x + block(x)), so both fit inside a Sequential.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <type_traits>
+
+#include "nn/module.hpp"
+
+namespace xg::nn {
+
+// Runs fn(x); printed as `name()`: nn::Lambda([](const Tensor& x) { return x * 2.0f; }, "Double").
+class Lambda : public Module {
+public:
+    using Fn = std::function<Tensor(const Tensor&)>;
+    explicit Lambda(Fn fn, std::string name = "Lambda");
+    Tensor forward(const Tensor& x) override { return fn_(x); }
+    std::string name() const override { return name_; }
+
+private:
+    Fn fn_;
+    std::string name_;
+};
+
+// x + block(x). The block's output must have its input's shape; otherwise the error names both.
+class Residual : public Module {
+public:
+    template <class M>
+        requires std::is_base_of_v<Module, std::decay_t<M>>
+    explicit Residual(M&& block) {
+        block_ = &register_module("block", std::forward<M>(block));
+    }
+    Tensor forward(const Tensor& x) override;
+    Shape output_shape(const Shape& input_shape) override;
+    Module& block() const { return *block_; }
+
+private:
+    Module* block_ = nullptr;  // owned by the registry
+};
+
+// Splits dim into `sizes`: the inverse of Flatten, as torch.nn.Unflatten(dim, sizes).
+class Unflatten : public Module {
+public:
+    Unflatten(std::int64_t dim, std::vector<std::int64_t> sizes) : dim(dim), sizes(std::move(sizes)) {}
+    Tensor forward(const Tensor& x) override;
+    Shape output_shape(const Shape& input_shape) override;
+    std::string extra_repr() const override;
+    std::int64_t dim;
+    std::vector<std::int64_t> sizes;
+
+private:
+    std::vector<std::int64_t> target(const Shape& in) const;
+};
+
+}  // namespace xg::nn
