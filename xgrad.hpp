@@ -30,3 +30,4 @@
 #include "data/idx.hpp"
 #include "data/mnist.hpp"
 #include "viz/metrics.hpp"
+#include "viz/png.hpp"

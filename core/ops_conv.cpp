@@ -1,7 +1,5 @@
 // Convolution and pooling over NCHW images (conv2d, max_pool2d, avg_pool2d) and their gradients.
 // conv2d is im2col + one sgemm per image; backward is two sgemms and col2im.
-#include <cblas.h>
-
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -33,13 +31,13 @@ Geometry geometry(const char* op, const Shape& x, std::size_t kh, std::size_t kw
     return {x[1], x[2], x[3], kh, kw, stride, pad, (H - kh) / stride + 1, (W - kw) / stride + 1};
 }
 
-// col [C·kh·kw, Ho·Wo]: each column is one window of the image, zeros where it covers padding.
-void im2col(const float* img, const Geometry& g, float* col) {
-    const std::size_t L = g.Ho * g.Wo;
+// col [C·kh·kw, Ho·Wo] (rows `ld` floats apart): each column is one window of the image, zeros
+// where it covers padding. With ld = N·Ho·Wo, image n fills columns n·Ho·Wo ... of a batch matrix.
+void im2col(const float* img, const Geometry& g, float* col, std::size_t ld) {
     for (std::size_t c = 0; c < g.C; ++c)
         for (std::size_t i = 0; i < g.kh; ++i)
             for (std::size_t j = 0; j < g.kw; ++j) {
-                float* row = col + ((c * g.kh + i) * g.kw + j) * L;
+                float* row = col + ((c * g.kh + i) * g.kw + j) * ld;
                 for (std::size_t oy = 0; oy < g.Ho; ++oy) {
                     const auto y = static_cast<std::ptrdiff_t>(oy * g.stride + i) - static_cast<std::ptrdiff_t>(g.pad);
                     for (std::size_t ox = 0; ox < g.Wo; ++ox) {
@@ -52,12 +50,11 @@ void im2col(const float* img, const Geometry& g, float* col) {
 }
 
 // The adjoint of im2col: adds each column entry back onto the pixel it came from.
-void col2im(const float* col, const Geometry& g, float* img) {
-    const std::size_t L = g.Ho * g.Wo;
+void col2im(const float* col, const Geometry& g, float* img, std::size_t ld) {
     for (std::size_t c = 0; c < g.C; ++c)
         for (std::size_t i = 0; i < g.kh; ++i)
             for (std::size_t j = 0; j < g.kw; ++j) {
-                const float* row = col + ((c * g.kh + i) * g.kw + j) * L;
+                const float* row = col + ((c * g.kh + i) * g.kw + j) * ld;
                 for (std::size_t oy = 0; oy < g.Ho; ++oy) {
                     const auto y = static_cast<std::ptrdiff_t>(oy * g.stride + i) - static_cast<std::ptrdiff_t>(g.pad);
                     if (y < 0 || y >= static_cast<std::ptrdiff_t>(g.H)) continue;
@@ -70,20 +67,15 @@ void col2im(const float* col, const Geometry& g, float* img) {
             }
 }
 
-void sgemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* A, const float* B, float* C, float beta) {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
-                static_cast<blasint>(n), static_cast<blasint>(k), 1.0f, A, static_cast<blasint>(ta ? m : k), B,
-                static_cast<blasint>(tb ? k : n), beta, C, static_cast<blasint>(n));
-}
-
 }  // namespace
 
-// y[n] = W [O, C·kh·kw] · col(x[n]) [C·kh·kw, Ho·Wo] + b, for each image n.
-// dW = Σₙ G[n] · col(x[n])ᵀ,  db = Σ over n and positions of G,  dx[n] = col2im(Wᵀ · G[n]).
+// All images at once: cols [K, N·L] holds every window of every image (K = C·kh·kw, L = Ho·Wo),
+// Y [O, N·L] = W [O, K] · cols, then y[n, o] = Y[o, n] + b[o]: one sgemm for the batch.
+// dW = G [O, N·L] · colsᵀ,  db = Σ over n and positions of G,  dcols = Wᵀ · G, folded back by col2im.
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, std::size_t stride, std::size_t padding) {
     if (w.dim() != 4) throw Error("conv2d: weight must be [out_channels, in_channels, kh, kw], got " + shape_str(w.shape()));
     const Geometry g = geometry("conv2d", x.shape(), w.shape()[2], w.shape()[3], stride, padding);
-    const std::size_t N = x.shape()[0], O = w.shape()[0], K = g.C * g.kh * g.kw, L = g.Ho * g.Wo;
+    const std::size_t N = x.shape()[0], O = w.shape()[0], K = g.C * g.kh * g.kw, L = g.Ho * g.Wo, NL = N * L;
     if (w.shape()[1] != g.C) {
         throw Error("conv2d: input " + shape_str(x.shape()) + " has " + std::to_string(g.C) + " channels, weight " +
                     shape_str(w.shape()) + " expects " + std::to_string(w.shape()[1]));
@@ -91,43 +83,45 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, std::size_t 
     if (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != O)) {
         throw Error("conv2d: bias " + shape_str(bias.shape()) + " doesn't match " + std::to_string(O) + " output channels");
     }
-    Array cols = Array::from_shape({N, K, L});
+    Array cols = Array::from_shape({K, NL});
+    for (std::size_t n = 0; n < N; ++n) im2col(x.data().data() + n * g.C * g.H * g.W, g, cols.data() + n * L, NL);
+    std::vector<float> Y(O * NL);
+    gemm(false, false, O, NL, K, w.data().data(), cols.data(), Y.data());
     Array y = Array::from_shape({N, O, g.Ho, g.Wo});
-    for (std::size_t n = 0; n < N; ++n) {
-        im2col(x.data().data() + n * g.C * g.H * g.W, g, cols.data() + n * K * L);
-        float* out = y.data() + n * O * L;
-        if (bias.defined())
-            for (std::size_t o = 0; o < O; ++o) std::fill(out + o * L, out + (o + 1) * L, bias.data().data()[o]);
-        if (K > 0) sgemm(false, false, O, L, K, w.data().data(), cols.data() + n * K * L, out, bias.defined() ? 1.0f : 0.0f);
-    }
+    for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t o = 0; o < O; ++o) {
+            const float b = bias.defined() ? bias.data().data()[o] : 0.0f;
+            const float* src = Y.data() + o * NL + n * L;
+            float* dst = y.data() + (n * O + o) * L;
+            for (std::size_t l = 0; l < L; ++l) dst[l] = src[l] + b;
+        }
     Tensor out(std::move(y));
     std::vector<Tensor> inputs{x, w};
     if (bias.defined()) inputs.push_back(bias);
     if (autograd::will_record({&x, &w, &bias})) {
-        record("conv2d", out, std::move(inputs), [x, w, bias, g, N, O, K, L, cols = std::move(cols)](const Array& grad) {
+        record("conv2d", out, std::move(inputs), [x, w, bias, g, N, O, K, L, NL, cols = std::move(cols)](const Array& grad) {
             Grads grads(bias.defined() ? 3 : 2);
+            std::vector<float> G(O * NL);  // grad [N, O, L] -> [O, N·L]
+            for (std::size_t n = 0; n < N; ++n)
+                for (std::size_t o = 0; o < O; ++o)
+                    std::memcpy(G.data() + o * NL + n * L, grad.data() + (n * O + o) * L, L * sizeof(float));
             if (x.requires_grad()) {
+                std::vector<float> dcols(K * NL);
+                gemm(true, false, K, NL, O, w.data().data(), G.data(), dcols.data());
                 grads[0] = xt::zeros<float>(x.shape());
-                std::vector<float> dcol(K * L);
-                for (std::size_t n = 0; n < N; ++n) {
-                    sgemm(true, false, K, L, O, w.data().data(), grad.data() + n * O * L, dcol.data(), 0.0f);
-                    col2im(dcol.data(), g, grads[0].data() + n * g.C * g.H * g.W);
-                }
+                for (std::size_t n = 0; n < N; ++n) col2im(dcols.data() + n * L, g, grads[0].data() + n * g.C * g.H * g.W, NL);
             }
             if (w.requires_grad()) {
-                grads[1] = xt::zeros<float>(w.shape());
-                for (std::size_t n = 0; n < N; ++n)
-                    sgemm(false, true, O, K, L, grad.data() + n * O * L, cols.data() + n * K * L, grads[1].data(), 1.0f);
+                grads[1] = Array::from_shape(w.shape());
+                gemm(false, true, O, K, NL, G.data(), cols.data(), grads[1].data());
             }
             if (bias.defined() && bias.requires_grad()) {
-                Array gb = xt::zeros<float>({O});
-                for (std::size_t n = 0; n < N; ++n)
-                    for (std::size_t o = 0; o < O; ++o) {
-                        const float* row = grad.data() + (n * O + o) * L;
-                        float s = 0.0f;
-                        for (std::size_t l = 0; l < L; ++l) s += row[l];
-                        gb(o) += s;
-                    }
+                Array gb = Array::from_shape({O});
+                for (std::size_t o = 0; o < O; ++o) {
+                    double s = 0.0;
+                    for (std::size_t k = 0; k < NL; ++k) s += G[o * NL + k];
+                    gb(o) = static_cast<float>(s);
+                }
                 grads[2] = std::move(gb);
             }
             return grads;
@@ -187,7 +181,7 @@ Tensor avg_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::
     std::vector<float> col(K * L);
     const float inv = 1.0f / static_cast<float>(K);
     for (std::size_t p = 0; p < N * g.C; ++p) {
-        im2col(x.data().data() + p * g.H * g.W, plane, col.data());
+        im2col(x.data().data() + p * g.H * g.W, plane, col.data(), L);
         float* out = y.data() + p * L;
         std::fill(out, out + L, 0.0f);
         for (std::size_t k = 0; k < K; ++k)
@@ -201,7 +195,7 @@ Tensor avg_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::
         for (std::size_t p = 0; p < N * C; ++p) {
             for (std::size_t k = 0; k < K; ++k)
                 for (std::size_t l = 0; l < L; ++l) col[k * L + l] = grad.data()[p * L + l] * inv;
-            col2im(col.data(), plane, gx.data() + p * plane.H * plane.W);
+            col2im(col.data(), plane, gx.data() + p * plane.H * plane.W, L);
         }
         return Grads{std::move(gx)};
     });

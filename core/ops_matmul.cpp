@@ -13,12 +13,12 @@ namespace xg {
 
 using namespace detail;
 
-namespace {
+namespace detail {
 
 // C[m, n] = op(A) · op(B) (+ C when accumulate), row-major; op(X) is X or Xᵀ.
 // A is [m, k] (or [k, m] when ta), B is [k, n] (or [n, k] when tb).
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* A, const float* B, float* C,
-          bool accumulate = false) {
+          bool accumulate) {
     if (m == 0 || n == 0) return;
     if (k == 0) {  // an empty inner dim: the product is zero (BLAS rejects leading dims of 0)
         if (!accumulate) std::fill(C, C + m * n, 0.0f);
@@ -31,6 +31,10 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const f
                 ta ? M : K, B, tb ? K : N, accumulate ? 1.0f : 0.0f, C, N);
     if (ticket.slot) parallel::end_gemm(ticket, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
+
+}  // namespace detail
+
+namespace {
 
 [[noreturn]] void mismatch(const Tensor& a, const Tensor& b, std::size_t ka, std::size_t kb) {
     throw Error("matmul: shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) + " don't line up (" +

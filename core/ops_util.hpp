@@ -31,6 +31,11 @@ DimSplit split_at(const Shape& shape, std::size_t dim);
 // Σ over dim d (the result keeps d as size 1); float accumulation in memory order.
 Array sum_dim_keep(const Array& a, std::size_t d);
 
+// C[m, n] = op(A) · op(B) (+ C when accumulate), row-major, op(X) = X or Xᵀ; A is [m, k] ([k, m]
+// when ta), B is [k, n] ([n, k] when tb). OpenBLAS sgemm, with the per-shape thread choice.
+void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* A, const float* B, float* C,
+          bool accumulate = false);
+
 // `shape` with `dim` removed, or set to 1 when keepdim.
 Shape reduced_shape(const Shape& shape, std::size_t dim, bool keepdim);
 

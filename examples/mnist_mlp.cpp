@@ -8,151 +8,28 @@
 //
 // The default data is Debian's Fashion-MNIST (package dataset-fashion-mnist).
 #include <CLI/CLI.hpp>
-#include <unistd.h>
 
-#include <array>
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <memory>
-
-#include <xgrad.hpp>
+#include "common.hpp"
 
 using namespace xg;
-using Clock = std::chrono::steady_clock;
-
-namespace {
-
-struct Args {
-    std::string data = "/usr/share/datasets/fashion-mnist";
-    int epochs = 5;
-    std::size_t batch_size = 64;
-    double lr = 1e-3;
-    std::string optimizer = "adam";
-    std::vector<std::size_t> hidden = {256, 128};
-    std::uint64_t seed = 1;
-    int threads = 1;
-    std::string save, load, metrics, plot;
-    bool eval_only = false, quiet = false;
-};
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-// One line redrawn in place on a terminal; a few plain lines per epoch otherwise.
-class Progress {
-public:
-    Progress(int epoch, std::size_t batches, bool quiet)
-        : epoch_(epoch), batches_(batches), quiet_(quiet), tty_(isatty(fileno(stdout)) != 0), start_(Clock::now()) {}
-
-    void update(std::size_t done, std::size_t samples, double running_loss) {
-        if (quiet_) return;
-        const double elapsed = seconds_since(start_);
-        if (tty_) {
-            if (elapsed - last_draw_ < 0.1 && done != batches_) return;
-            last_draw_ = elapsed;
-            const int width = 30;
-            const int filled = static_cast<int>(width * done / batches_);
-            const double left = done ? elapsed * static_cast<double>(batches_ - done) / static_cast<double>(done) : 0.0;
-            std::printf("\repoch %d [%s%s] %zu/%zu  %6.0f samples/s  loss %.4f  %3.0fs left ", epoch_,
-                        std::string(static_cast<std::size_t>(filled), '=').c_str(),
-                        std::string(static_cast<std::size_t>(width - filled), ' ').c_str(), done, batches_,
-                        static_cast<double>(samples) / elapsed, running_loss, left);
-            if (done == batches_) std::printf("\n");
-            std::fflush(stdout);
-        } else if (done * 4 / batches_ != (done - 1) * 4 / batches_ && done != batches_) {
-            std::printf("epoch %d: %zu/%zu batches, %.0f samples/s, loss %.4f\n", epoch_, done, batches_,
-                        static_cast<double>(samples) / elapsed, running_loss);
-            std::fflush(stdout);
-        }
-    }
-
-private:
-    int epoch_;
-    std::size_t batches_;
-    bool quiet_, tty_;
-    Clock::time_point start_;
-    double last_draw_ = -1.0;
-};
-
-struct Evaluation {
-    double loss = 0.0, accuracy = 0.0;
-    std::array<std::array<std::size_t, 10>, 10> confusion{};  // [true][predicted]
-};
-
-Evaluation evaluate(nn::Sequential& model, const data::DataLoader& loader) {
-    model.eval();
-    NoGradGuard no_grad;
-    Evaluation e;
-    std::size_t correct = 0, n = 0;
-    for (auto& [x, y] : loader) {
-        Tensor out = model(x);
-        e.loss += nn::functional::cross_entropy(out, y, nn::Reduction::sum).item();
-        Tensor pred = out.argmax(1);
-        for (std::size_t i = 0; i < y.numel(); ++i) {
-            const auto t = static_cast<std::size_t>(y.data()(i)), p = static_cast<std::size_t>(pred.data()(i));
-            ++e.confusion[t][p];
-            correct += t == p;
-        }
-        n += y.numel();
-    }
-    e.loss /= static_cast<double>(n);
-    e.accuracy = 100.0 * static_cast<double>(correct) / static_cast<double>(n);
-    return e;
-}
-
-void print_per_class(const Evaluation& e, bool fashion) {
-    static const char* fashion_names[] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                          "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
-    std::printf("\nper-class accuracy and confusion matrix (rows: true class, columns: predicted)\n");
-    std::printf("%-14s %7s  ", "class", "acc");
-    for (int c = 0; c < 10; ++c) std::printf("%5d", c);
-    std::printf("\n");
-    for (std::size_t t = 0; t < 10; ++t) {
-        std::size_t total = 0;
-        for (std::size_t p = 0; p < 10; ++p) total += e.confusion[t][p];
-        const std::string name = fashion ? std::to_string(t) + " " + fashion_names[t] : std::to_string(t);
-        std::printf("%-14s %6.2f%%  ", name.c_str(), total ? 100.0 * static_cast<double>(e.confusion[t][t]) / static_cast<double>(total) : 0.0);
-        for (std::size_t p = 0; p < 10; ++p) std::printf("%5zu", e.confusion[t][p]);
-        std::printf("\n");
-    }
-}
-
-}  // namespace
+using namespace examples;
 
 int main(int argc, char** argv) {
-    Args args;
+    TrainingArgs args;
+    std::vector<std::size_t> hidden = {256, 128};
     CLI::App app{"Train an MLP classifier on MNIST or Fashion-MNIST and report its test accuracy."};
-    app.add_option("--data", args.data, "folder with the four IDX files (raw or .gz) of MNIST or Fashion-MNIST")->capture_default_str();
-    app.add_option("--epochs", args.epochs, "passes over the training set")->capture_default_str()->check(CLI::NonNegativeNumber);
-    app.add_option("--batch-size", args.batch_size, "examples per training step")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--lr", args.lr, "learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--optimizer", args.optimizer, "adam, or sgd (momentum 0.9)")->capture_default_str()->check(CLI::IsMember({"adam", "sgd"}));
-    app.add_option("--hidden", args.hidden, "hidden layer sizes, e.g. --hidden 256 128 (each followed by ReLU)")
+    add_training_flags(app, args);
+    app.add_option("--hidden", hidden, "hidden layer sizes, e.g. --hidden 256 128 (each followed by ReLU)")
         ->capture_default_str()
         ->expected(1, -1)
         ->check(CLI::PositiveNumber);
-    app.add_option("--seed", args.seed, "manual_seed for initial weights and shuffling")->capture_default_str();
-    app.add_option("--threads", args.threads, "threads for the matrix products (OpenBLAS)")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--save", args.save, "write the trained weights to FILE (safetensors)");
-    app.add_option("--load", args.load, "start from the weights in FILE (safetensors)");
-    app.add_flag("--eval-only", args.eval_only, "skip training: evaluate the (loaded) model on the test set");
-    app.add_flag("--quiet", args.quiet, "print only the per-epoch summaries and the final accuracy");
-    app.add_option("--metrics", args.metrics, "write per-epoch train loss, test loss and test accuracy as CSV to FILE");
-    app.add_option("--plot", args.plot, "write those curves as an SVG plot to FILE (opens in a browser)");
     CLI11_PARSE(app, argc, argv);
 
     try {
         manual_seed(args.seed);
         set_num_threads(args.threads);
 
-        if (!std::filesystem::is_directory(args.data)) {
-            std::fprintf(stderr,
-                         "mnist_mlp: data folder '%s' does not exist.\n"
-                         "  Fashion-MNIST: apt-get install dataset-fashion-mnist (installs /usr/share/datasets/fashion-mnist)\n"
-                         "  MNIST digits:  bash scripts/download-mnist.sh DIR (needs internet; checks checksums), then --data DIR\n",
-                         args.data.c_str());
-            return 2;
-        }
+        if (!data_folder_exists(args, "mnist_mlp")) return 2;
         auto t0 = Clock::now();
         data::MNIST train_set(args.data, true), test_set(args.data, false);
         data::DataLoader train_loader(train_set, {.batch_size = args.batch_size, .shuffle = true});
@@ -163,7 +40,7 @@ int main(int argc, char** argv) {
         nn::Sequential model;
         model.push_back(nn::Flatten());
         std::size_t width = train_set.rows() * train_set.cols();
-        for (std::size_t h : args.hidden) {
+        for (std::size_t h : hidden) {
             model.push_back(nn::Linear(width, h));
             model.push_back(nn::ReLU());
             width = h;
@@ -172,9 +49,7 @@ int main(int argc, char** argv) {
         if (!args.load.empty()) nn::load(model, args.load);
         if (!args.quiet) std::cout << nn::summary(model, {args.batch_size, 1, train_set.rows(), train_set.cols()}) << "\n";
 
-        std::unique_ptr<optim::Optimizer> opt;
-        if (args.optimizer == "adam") opt = std::make_unique<optim::Adam>(model.parameters(), optim::AdamOptions{.lr = args.lr});
-        else opt = std::make_unique<optim::SGD>(model.parameters(), optim::SGDOptions{.lr = args.lr, .momentum = 0.9});
+        std::unique_ptr<optim::Optimizer> opt = make_optimizer(args, model.parameters());
 
         Evaluation result;
         viz::MetricsLog log("epoch");
@@ -196,23 +71,10 @@ int main(int argc, char** argv) {
             }
             const double train_time = seconds_since(start);
             result = evaluate(model, test_loader);
-            std::printf("epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%%, %.1f s (%.0f samples/s)\n", epoch,
-                        loss_sum / static_cast<double>(samples), result.loss, result.accuracy, train_time,
-                        static_cast<double>(samples) / train_time);
-            std::fflush(stdout);
-            log.log(epoch, "train loss", loss_sum / static_cast<double>(samples));
-            log.log(epoch, "test loss", result.loss);
-            log.log(epoch, "test accuracy (%)", result.accuracy);
+            report_epoch(epoch, loss_sum / static_cast<double>(samples), samples, train_time, result, log);
         }
-        if (!args.metrics.empty()) log.write_csv(args.metrics);
-        if (!args.plot.empty()) log.write_svg(args.plot, "MLP on " + args.data);
         if (epochs == 0) result = evaluate(model, test_loader);
-        if (!args.quiet) print_per_class(result, args.data.find("fashion") != std::string::npos);
-        std::printf("\nfinal test accuracy: %.2f%%\n", result.accuracy);
-        if (!args.save.empty()) {
-            nn::save(model, args.save);
-            std::printf("saved the weights to %s\n", args.save.c_str());
-        }
+        finish_training(args, model, result, log, "MLP on " + args.data);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "mnist_mlp: %s\n", e.what());
         return 1;

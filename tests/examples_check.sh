@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Smoke tests of the example trainers as a user runs them: check.sh XOR MNIST_MLP WORKDIR
+# Smoke tests of the example trainers as a user runs them:
+#   examples_check.sh XOR MNIST_MLP MNIST_CNN AUTOENCODER WORKDIR
 set -euo pipefail
-xor=$1 mlp=$2 work=$3
+xor=$1 mlp=$2 cnn=$3 ae=$4 work=$5
 mkdir -p "$work"
 
 "$xor" --steps 1500 --tape --dot "$work/tape.dot" --metrics "$work/xor.csv" --plot "$work/xor.svg" | tee "$work/xor.txt" | tail -3
@@ -29,7 +30,15 @@ if [ -d "$data" ]; then
   [ "$acc" -ge 78 ]
   if "$mlp" --eval-only --hidden 32 --load "$work/mlp.safetensors" 2> "$work/bad-load.txt"; then exit 1; fi
   grep -q "has shape \[64, 784\] in the file, the model expects \[32, 784\]" "$work/bad-load.txt"
+  # The CNN and the autoencoder on a slice of the work: they must run, learn and write their files.
+  "$cnn" --help | grep -q -- "--channels"
+  "$cnn" --epochs 1 --channels 4 8 --hidden 32 --batch-size 256 --quiet | tee "$work/cnn.txt"
+  cnn_acc=$(sed -n 's/final test accuracy: \([0-9]*\)\..*/\1/p' "$work/cnn.txt")
+  [ "$cnn_acc" -ge 75 ]
+  "$ae" --epochs 1 --batch-size 256 --quiet --png "$work/ae.png" --images 20 | tee "$work/ae.txt"
+  grep -q "test mse" "$work/ae.txt"
+  [ "$(head -c 8 "$work/ae.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]
 else
-  echo "skipped the training run: $data is missing"
+  echo "skipped the training runs: $data is missing"
 fi
 echo "examples OK"
