@@ -6,7 +6,9 @@
 //       nn.Conv2d(16, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),  # [N, 32, 7, 7]
 //       nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
 //   opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+//   scheduler = StepLR(opt, step_size=1, gamma=args.gamma)   # as PyTorch's examples/mnist
 //   for epoch in ...: for x, y in train_loader: zero_grad, cross_entropy, backward, step
+//                     scheduler.step()
 //
 // Same flags and output as mnist_mlp; --channels and --hidden size the network.
 #include <CLI/CLI.hpp>
@@ -20,7 +22,8 @@ int main(int argc, char** argv) {
     TrainingArgs args;
     std::vector<std::size_t> channels = {16, 32};
     std::size_t hidden = 128;
-    args.epochs = 3;
+    double gamma = 0.7;
+    args.epochs = 5;
     args.threads = 2;
     CLI::App app{"Train a LeNet-style CNN on MNIST or Fashion-MNIST and report its test accuracy."};
     add_training_flags(app, args);
@@ -29,6 +32,7 @@ int main(int argc, char** argv) {
         ->expected(2)
         ->check(CLI::PositiveNumber);
     app.add_option("--hidden", hidden, "units of the hidden fully connected layer")->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--gamma", gamma, "learning-rate decay per epoch (StepLR)")->capture_default_str()->check(CLI::Range(0.0, 1.0));
     CLI11_PARSE(app, argc, argv);
 
     try {
@@ -52,6 +56,7 @@ int main(int argc, char** argv) {
         if (!args.quiet) std::cout << nn::summary(model, {args.batch_size, 1, train_set.rows(), train_set.cols()}) << "\n";
 
         std::unique_ptr<optim::Optimizer> opt = make_optimizer(args, model.parameters());
+        optim::StepLR scheduler(*opt, 1, gamma);
 
         Evaluation result;
         viz::MetricsLog log("epoch");
@@ -74,6 +79,7 @@ int main(int argc, char** argv) {
             const double train_time = seconds_since(start);
             result = evaluate(model, test_loader);
             report_epoch(epoch, loss_sum / static_cast<double>(samples), samples, train_time, result, log);
+            scheduler.step();
         }
         if (epochs == 0) result = evaluate(model, test_loader);
         finish_training(args, model, result, log, "CNN on " + args.data);

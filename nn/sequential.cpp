@@ -10,7 +10,9 @@ std::string Sequential::layer_label(std::size_t i) const {
     return "layer " + std::to_string(i) + (c.numbered ? "" : " '" + c.name + "'") + " (" + c.module->short_repr() + ")";
 }
 
-Tensor Sequential::forward(const Tensor& input) {
+// Runs the layers in order; a layer's error is rethrown naming the layer. Keeps each output
+// in `outputs` when given.
+Tensor Sequential::run(const Tensor& input, std::vector<Tensor>* outputs) {
     Tensor x = input;
     const auto& layers = child_list();
     for (std::size_t i = 0; i < layers.size(); ++i) {
@@ -19,22 +21,16 @@ Tensor Sequential::forward(const Tensor& input) {
         } catch (const std::exception& e) {
             throw Error("Sequential " + layer_label(i) + ": " + e.what());
         }
+        if (outputs) outputs->push_back(x);
     }
     return x;
 }
 
+Tensor Sequential::forward(const Tensor& input) { return run(input, nullptr); }
+
 std::vector<Tensor> Sequential::forward_all(const Tensor& input) {
     std::vector<Tensor> outputs;
-    Tensor x = input;
-    const auto& layers = child_list();
-    for (std::size_t i = 0; i < layers.size(); ++i) {
-        try {
-            x = (*layers[i].module)(x);
-        } catch (const std::exception& e) {
-            throw Error("Sequential " + layer_label(i) + ": " + e.what());
-        }
-        outputs.push_back(x);
-    }
+    run(input, &outputs);
     return outputs;
 }
 

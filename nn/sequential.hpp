@@ -106,6 +106,7 @@ private:
     }
     std::size_t position(std::int64_t index, std::size_t size, const char* what) const;
     std::string layer_label(std::size_t i) const;  // "layer 2 (Linear(...))", for messages
+    Tensor run(const Tensor& input, std::vector<Tensor>* outputs);
     void append(const std::string& name, ModulePtr m);
     void insert_at(std::int64_t index, const std::string& name, ModulePtr m);
     void replace_at(std::int64_t index, ModulePtr m);
