@@ -24,10 +24,15 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
 Array sum_to(const Array& g, const Shape& shape) {
     if (g.shape() == shape) return g;
     const std::size_t lead = g.dimension() - shape.size();
-    Array r = g;
+    Array r;
+    bool reduced = false;
     for (std::size_t i = 0; i < g.dimension(); ++i) {
-        if (i < lead || (shape[i - lead] == 1 && g.shape()[i] != 1)) r = sum_dim_keep(r, i);
+        if (i < lead || (shape[i - lead] == 1 && g.shape()[i] != 1)) {
+            r = sum_dim_keep(reduced ? r : g, i);
+            reduced = true;
+        }
     }
+    if (!reduced) r = g;  // same size, other shape (e.g. [1, 3] -> [3])
     r.reshape(shape);
     return r;
 }

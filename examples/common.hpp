@@ -60,9 +60,12 @@ inline bool data_folder_exists(const TrainingArgs& args, const char* program) {
 }
 
 // --optimizer adam: Adam(lr); sgd: SGD(lr, momentum 0.9).
+inline std::unique_ptr<optim::Optimizer> make_optimizer(const std::string& name, double lr, std::vector<Tensor> params) {
+    if (name == "adam") return std::make_unique<optim::Adam>(std::move(params), optim::AdamOptions{.lr = lr});
+    return std::make_unique<optim::SGD>(std::move(params), optim::SGDOptions{.lr = lr, .momentum = 0.9});
+}
 inline std::unique_ptr<optim::Optimizer> make_optimizer(const TrainingArgs& args, std::vector<Tensor> params) {
-    if (args.optimizer == "adam") return std::make_unique<optim::Adam>(std::move(params), optim::AdamOptions{.lr = args.lr});
-    return std::make_unique<optim::SGD>(std::move(params), optim::SGDOptions{.lr = args.lr, .momentum = 0.9});
+    return make_optimizer(args.optimizer, args.lr, std::move(params));
 }
 
 inline double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }

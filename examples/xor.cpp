@@ -14,6 +14,8 @@
 
 #include <xgrad.hpp>
 
+#include "common.hpp"
+
 using namespace xg;
 
 int main(int argc, char** argv) {
@@ -47,9 +49,7 @@ int main(int argc, char** argv) {
     Tensor y = Tensor::from({{0}, {1}, {1}, {0}});
 
     auto model = nn::Sequential(nn::Linear(2, args.hidden), nn::Tanh(), nn::Linear(args.hidden, 1), nn::Sigmoid());
-    std::unique_ptr<optim::Optimizer> opt;
-    if (args.optimizer == "adam") opt = std::make_unique<optim::Adam>(model.parameters(), optim::AdamOptions{.lr = args.lr});
-    else opt = std::make_unique<optim::SGD>(model.parameters(), optim::SGDOptions{.lr = args.lr, .momentum = 0.9});
+    std::unique_ptr<optim::Optimizer> opt = examples::make_optimizer(args.optimizer, args.lr, model.parameters());
     std::cout << model << "\n\n";
 
     viz::MetricsLog log("step");

@@ -161,7 +161,11 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction r, std
     std::vector<std::int64_t> idx = class_indices("cross_entropy", input, target, ignore_index);
     const std::size_t n = idx.size(), c = input.shape()[1];
     const float scale = mean_scale(r, idx, ignore_index);
-    Tensor logp = log_softmax(input.detach(), 1);  // values only; the gradient is written below
+    Tensor logp;
+    {
+        NoGradGuard values_only;  // the gradient is written below; no node, no copy of the logits
+        logp = log_softmax(input, 1);
+    }
     Array losses = xt::zeros<float>({n});
     for (std::size_t i = 0; i < n; ++i)
         if (idx[i] != ignore_index) losses(i) = -logp.data().data()[i * c + static_cast<std::size_t>(idx[i])];

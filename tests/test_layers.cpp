@@ -37,6 +37,10 @@ const bool registered = test::register_grad_cases({
          return model(x[0]);
      }},
     {"Flatten: grad", {{2, 3, 2}}, [](V x) { return nn::Flatten()(x[0]); }},
+    {"dropout: grad, p 0.3 (the same mask every call)", {{4, 5}}, [](V x) {
+         manual_seed(12);
+         return nn::functional::dropout(x[0], 0.3f, true);
+     }},
 });
 }  // namespace
 
