@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/autograd.hpp"
+#include "core/autograd_functional.hpp"
 #include "core/error.hpp"
 #include "core/gradcheck.hpp"
 #include "core/parallel.hpp"

@@ -1,10 +1,13 @@
-// The tape's life cycle: record (Node), replay (run_backward), free (Node::release, ~Node).
+// The tape's life cycle: record (Node), replay (run_backward, grad), free (Node::release, ~Node).
 #include "core/autograd.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
+
+#include "core/ops.hpp"
 
 namespace xg::autograd {
 
@@ -45,13 +48,125 @@ void bury(std::vector<Tensor>&& inputs, BackwardFn&& fn) {
     g.draining = false;
 }
 
-void accumulate(Array& into, bool& has, Array&& g) {
-    if (has) {
-        into += g;
-    } else {
+// into += g. In place when nothing else sees `into` and nothing is being recorded; otherwise a
+// new tensor (recorded under create_graph, so the sum stays differentiable).
+void accumulate(Tensor& into, Tensor g) {
+    if (!into.defined()) {
         into = std::move(g);
-        has = true;
+    } else if (!grad_enabled && into.is_sole_owner()) {
+        into.data() += g.data();
+    } else {
+        into = add(into, g);
     }
+}
+
+// Under create_graph, the gradients a first-order-only node computed get a node of their own
+// whose backward throws: differentiating them again is where the missing second order would bite.
+void mark_first_order(const Node& n, const Tensor& grad_output, Tensors& grads) {
+    std::vector<Tensor> sources{grad_output};
+    for (const Tensor& in : n.inputs)
+        if (in.defined()) sources.push_back(in);
+    for (Tensor& g : grads) {
+        if (!g.defined()) continue;
+        g = g.detach();
+        detail::add_node(
+            n.name, g, sources,
+            [name = std::string(n.name)](Tensor, const Tensor&) -> Tensors {
+                throw Error(name + ": its backward is a fused first-order kernel, so a gradient computed through it "
+                                   "with create_graph can't be differentiated again (second-order gradients are not "
+                                   "supported through '" + name + "')");
+            },
+            detail::Saves::nothing, false);
+    }
+}
+
+// Which nodes a grad() call must run: those with a path down to a wanted input.
+struct Wanted {
+    std::unordered_map<const TensorImpl*, std::size_t> leaves;  // leaf input -> its index
+    std::unordered_map<const Node*, std::size_t> results;       // a wanted intermediate's node -> index
+    std::unordered_set<const Node*> needed;
+};
+
+Wanted find_wanted(const std::vector<Tensor>& inputs, const std::vector<std::shared_ptr<Node>>& order) {
+    Wanted w;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (inputs[i].grad_fn()) w.results.emplace(inputs[i].grad_fn().get(), i);
+        else w.leaves.emplace(inputs[i].impl(), i);
+    }
+    for (const auto& n : order) {  // oldest first: a node's inputs' nodes are decided before it
+        for (std::size_t i = 0; i < n->inputs.size(); ++i) {
+            if (!n->needs_grad[i]) continue;
+            const TensorImpl* in = n->inputs[i].impl();
+            const Node* child = in->grad_fn.get();
+            if (child ? (w.results.count(child) || w.needed.count(child)) : w.leaves.count(in)) {
+                w.needed.insert(n.get());
+                break;
+            }
+        }
+    }
+    return w;
+}
+
+// The replay shared by backward() and grad(). With `wanted`, gradients reaching those inputs are
+// returned instead of added into leaves' grad(), and nodes with no path to them don't run.
+Tensors replay(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph,
+               bool create_graph, const std::vector<Tensor>* wanted_inputs) {
+    AutoGradMode mode(create_graph);
+    // `order` owns the nodes while they run: releasing a node drops its inputs, which may hold
+    // the last reference to a node that runs later.
+    std::vector<std::shared_ptr<Node>> order = graph_nodes(roots, wanted_inputs ? "grad" : "backward");
+    Wanted wanted;
+    Tensors captured;
+    if (wanted_inputs) {
+        wanted = find_wanted(*wanted_inputs, order);
+        captured.resize(wanted_inputs->size());
+    }
+    std::reverse(order.begin(), order.end());
+
+    // Delivers gradient `g` for tensor `t`: to its node, or to a leaf's grad() (or grad()'s result).
+    auto deliver = [&](const Tensor& t, Tensor g) {
+        TensorImpl* impl = t.impl();
+        if (impl->grad_fn) {
+            accumulate(impl->grad_fn->grad, std::move(g));
+        } else if (!wanted_inputs) {
+            accumulate(impl->grad, std::move(g));
+        } else if (auto it = wanted.leaves.find(impl); it != wanted.leaves.end()) {
+            accumulate(captured[it->second], std::move(g));
+        }
+    };
+    for (std::size_t r = 0; r < roots.size(); ++r) deliver(roots[r], seeds[r]);
+
+    for (const std::shared_ptr<Node>& n : order) {
+        if (!n->grad.defined()) continue;  // reachable only through inputs that needed no gradient
+        Tensor g = std::move(n->grad);
+        n->grad = Tensor();
+        if (wanted_inputs) {
+            if (auto it = wanted.results.find(n.get()); it != wanted.results.end()) captured[it->second] = g;
+            if (!wanted.needed.count(n.get())) continue;
+        }
+        const Tensor y = n->saved_output ? Tensor::from_storage(n->saved_output, create_graph ? n : nullptr) : Tensor();
+        Tensors grads;
+        if (n->first_order_only && create_graph) {
+            {
+                NoGradGuard kernel;
+                grads = n->backward(g, y);
+            }
+            mark_first_order(*n, g, grads);
+        } else {
+            grads = n->backward(std::move(g), y);
+        }
+        for (std::size_t i = 0; i < n->inputs.size(); ++i) {
+            if (!n->needs_grad[i] || i >= grads.size() || !grads[i].defined()) continue;
+            const Tensor& in = n->inputs[i];
+            if (grads[i].shape() != in.shape()) {  // a bug in the op, not in user code
+                throw Error(std::string("backward of '") + n->name + "': gradient " + shape_str(grads[i].shape()) +
+                            " for input " + std::to_string(i) + " of shape " + shape_str(in.shape()));
+            }
+            deliver(in, std::move(grads[i]));
+        }
+        if (!retain_graph) n->release();
+    }
+    return captured;
 }
 
 }  // namespace
@@ -71,32 +186,38 @@ Node::~Node() {
 
 void Node::release() {
     released = true;
-    grad = Array();
+    grad = Tensor();
+    saved_output.reset();
     bury(std::move(inputs), std::move(backward));
 }
 
 bool is_grad_enabled() { return grad_enabled; }
 void set_grad_enabled(bool enabled) { grad_enabled = enabled; }
 
-bool will_record(std::initializer_list<const Tensor*> inputs) {
-    if (!grad_enabled) return false;
-    return std::any_of(inputs.begin(), inputs.end(), [](const Tensor* t) { return t->requires_grad(); });
+bool will_record(std::initializer_list<Tensor> inputs) {
+    return grad_enabled && std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.requires_grad(); });
+}
+bool will_record(const std::vector<Tensor>& inputs) {
+    return grad_enabled && std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.requires_grad(); });
 }
 
-void record(const char* name, Tensor& out, std::vector<Tensor> inputs, BackwardFn fn) {
-    if (!grad_enabled) return;
-    if (std::none_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.requires_grad(); })) return;
-    Shape shape = out.shape();
-    out.impl()->grad_fn = std::make_shared<Node>(name, std::move(inputs), std::move(fn), std::move(shape));
+void detail::add_node(const char* name, Tensor& out, std::vector<Tensor> inputs, BackwardFn fn, Saves saves,
+                      bool first_order) {
+    auto node = std::make_shared<Node>(name, std::move(inputs), std::move(fn), out.shape());
+    if (saves == Saves::output) node->saved_output = out.storage();
+    node->first_order_only = first_order;
+    out.impl()->grad_fn = std::move(node);
 }
 
-std::vector<std::shared_ptr<Node>> graph_nodes(const Tensor& root, const char* who) {
+std::vector<std::shared_ptr<Node>> graph_nodes(const std::vector<Tensor>& roots, const char* who) {
     std::vector<std::shared_ptr<Node>> order;
-    const std::shared_ptr<Node>& top = root.impl()->grad_fn;
-    if (!top) return order;
-    // Every node reachable from the root, found with an explicit stack (no recursion).
-    std::unordered_set<Node*> seen{top.get()};
-    std::vector<std::shared_ptr<Node>> stack{top};
+    // Every node reachable from the roots, found with an explicit stack (no recursion).
+    std::unordered_set<Node*> seen;
+    std::vector<std::shared_ptr<Node>> stack;
+    for (const Tensor& r : roots) {
+        const std::shared_ptr<Node>& top = r.impl()->grad_fn;
+        if (top && seen.insert(top.get()).second) stack.push_back(top);
+    }
     while (!stack.empty()) {
         std::shared_ptr<Node> n = std::move(stack.back());
         stack.pop_back();
@@ -106,6 +227,7 @@ std::vector<std::shared_ptr<Node>> graph_nodes(const Tensor& root, const char* w
                         "the first backward() to use the same graph twice");
         }
         for (const Tensor& in : n->inputs) {
+            if (!in.defined()) continue;  // an absent optional input
             const std::shared_ptr<Node>& child = in.impl()->grad_fn;
             if (child && seen.insert(child.get()).second) stack.push_back(child);
         }
@@ -115,45 +237,49 @@ std::vector<std::shared_ptr<Node>> graph_nodes(const Tensor& root, const char* w
     return order;
 }
 
-void run_backward(const Tensor& root, Array seed, bool retain_graph) {
-    TensorImpl* r = root.impl();
-    if (!r->grad_fn) {  // a leaf: its gradient is the seed itself
-        Tensor& g = r->grad;
-        if (g.defined()) g.data() += seed;
-        else g = Tensor(std::move(seed));
-        return;
+void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph,
+                  bool create_graph) {
+    replay(roots, seeds, retain_graph, create_graph, nullptr);
+}
+
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs, GradOptions options) {
+    if (outputs.empty()) throw Error("grad: needs at least one output");
+    if (!options.grad_outputs.empty() && options.grad_outputs.size() != outputs.size()) {
+        throw Error("grad: " + std::to_string(options.grad_outputs.size()) + " grad_outputs for " +
+                    std::to_string(outputs.size()) + " outputs");
     }
-
-    // `order` owns the nodes while they run: releasing a node drops its inputs, which may hold
-    // the last reference to a node that runs later.
-    std::vector<std::shared_ptr<Node>> order = graph_nodes(root, "backward");
-    std::reverse(order.begin(), order.end());
-
-    Node* first = r->grad_fn.get();
-    accumulate(first->grad, first->has_grad, std::move(seed));
-    for (const std::shared_ptr<Node>& n : order) {
-        if (!n->has_grad) continue;  // reachable only through inputs that needed no gradient
-        Array g = std::move(n->grad);
-        n->grad = Array();
-        n->has_grad = false;
-        Grads grads = n->backward(g);
-        for (std::size_t i = 0; i < n->inputs.size(); ++i) {
-            if (!n->needs_grad[i]) continue;
-            TensorImpl* in = n->inputs[i].impl();
-            if (grads[i].shape() != in->data.shape()) {  // a bug in the op, not in user code
-                throw Error(std::string("backward of '") + n->name + "': gradient " + shape_str(grads[i].shape()) +
-                            " for input " + std::to_string(i) + " of shape " + shape_str(in->data.shape()));
-            }
-            if (in->grad_fn) {
-                accumulate(in->grad_fn->grad, in->grad_fn->has_grad, std::move(grads[i]));
-            } else if (in->grad.defined()) {
-                in->grad.data() += grads[i];
-            } else {
-                in->grad = Tensor(std::move(grads[i]));
-            }
+    std::vector<Tensor> seeds;
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+        const Tensor& y = outputs[i];
+        if (!y.defined() || !y.requires_grad()) {
+            throw Error("grad: output " + std::to_string(i) +
+                        " does not require grad (no input had requires_grad, or it was computed under NoGradGuard)");
         }
-        if (!retain_graph) n->release();
+        const Tensor given = options.grad_outputs.empty() ? Tensor() : options.grad_outputs[i];
+        if (given.defined() && given.shape() != y.shape()) {
+            throw Error("grad: grad_outputs[" + std::to_string(i) + "] " + shape_str(given.shape()) +
+                        " does not match output " + shape_str(y.shape()));
+        }
+        if (!given.defined() && y.numel() != 1) {
+            throw Error("grad: output " + std::to_string(i) + " is " + shape_str(y.shape()) +
+                        "; grad can be implicitly created only for a one-element output, so pass grad_outputs");
+        }
+        seeds.push_back(given.defined() ? given : Tensor(Array(y.shape(), 1.0f)));
     }
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (!inputs[i].defined() || !inputs[i].requires_grad()) {
+            throw Error("grad: input " + std::to_string(i) + " does not require grad");
+        }
+    }
+    Tensors result = replay(outputs, seeds, options.retain_graph.value_or(options.create_graph), options.create_graph, &inputs);
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (!result[i].defined() && !options.allow_unused) {
+            throw Error("grad: input " + std::to_string(i) + " " + shape_str(inputs[i].shape()) +
+                        " was not used to compute the outputs (pass allow_unused = true to get an undefined Tensor "
+                        "for it)");
+        }
+    }
+    return result;
 }
 
 std::int64_t live_nodes() { return live_count.load(std::memory_order_relaxed); }

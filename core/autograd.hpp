@@ -1,14 +1,23 @@
-// The tape: nodes recorded by differentiable ops, replayed in reverse by backward().
+// The tape: nodes recorded by differentiable ops, replayed in reverse by backward() and grad().
 //
 // Each op that runs in grad mode with an input that requires grad records one Node: its inputs,
 // a backward function (which captures the values it needs) and a sequence number. The output
 // tensor owns its node, so a graph that is never backpropagated dies with its tensors. The
 // sequence numbers give the order ops ran in; replaying nodes in decreasing order visits every
 // node after all the nodes that consume its output, so its gradient is complete when it runs.
+//
+// A backward function maps the output's gradient to one gradient per input using ordinary
+// tensor ops. Normally backward runs with recording off, so those ops cost what the arithmetic
+// costs. With create_graph it runs with recording on: the gradients come out as tensors with a
+// tape of their own, and can be differentiated again (gradients of gradients, any order).
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,10 +25,13 @@
 
 namespace xg::autograd {
 
-// One gradient per input, in input order. An entry for an input that does not need a gradient
-// is never read, so a backward function may leave it as Array().
-using Grads = std::vector<Array>;
-using BackwardFn = std::function<Grads(const Array& grad_output)>;
+// One gradient per input, in input order. An entry for an input that needs no gradient is never
+// read, so a backward function may leave it undefined (Tensor()).
+using Tensors = std::vector<Tensor>;
+// (gradient of the output, the output itself) -> gradients of the inputs. The output is passed
+// only to ops that asked to save it (see record); it shares the output's values, and under
+// create_graph it carries this node as its grad_fn, so a derivative taken from it is recorded.
+using BackwardFn = std::function<Tensors(Tensor grad_output, const Tensor& output)>;
 
 struct Node {
     Node(const char* name, std::vector<Tensor> inputs, BackwardFn fn, Shape out_shape);
@@ -29,34 +41,95 @@ struct Node {
 
     const char* name;              // the op: "mul", "matmul", ...
     std::uint64_t seq;             // recording order
-    std::vector<Tensor> inputs;    // emptied once backward has run (unless retain_graph)
+    std::vector<Tensor> inputs;    // an absent optional input (a bias) is an undefined Tensor
     std::vector<bool> needs_grad;  // per input, fixed when recorded
-    BackwardFn backward;           // emptied with inputs
+    BackwardFn backward;
     Shape out_shape;
-    bool released = false;         // inputs and saved values have been freed
-    Array grad;                    // the output's gradient, summed while backward runs
-    bool has_grad = false;
+    std::shared_ptr<Array> saved_output;  // the output's values, for ops that asked to keep them
+    bool first_order_only = false;        // backward is a raw kernel: see record_first_order
+    bool released = false;                // inputs, closure and saved values have been freed
+    Tensor grad;                          // the output's gradient, summed while backward runs
 
-    void release();
+    void release();  // frees inputs, closure and saved values (after backward, unless retained)
 };
 
 // Grad mode is per thread, on by default.
 bool is_grad_enabled();
 void set_grad_enabled(bool enabled);
 
+// True when an op with these inputs would record a node.
+bool will_record(std::initializer_list<Tensor> inputs);
+bool will_record(const std::vector<Tensor>& inputs);
+
+namespace detail {
+enum class Saves { nothing, output };
+void add_node(const char* name, Tensor& out, std::vector<Tensor> inputs, BackwardFn fn, Saves saves, bool first_order);
+
+// Accepts fn(Tensor g) or fn(Tensor g, const Tensor& y); the second form saves the output.
+template <class F>
+void record_impl(const char* name, Tensor& out, std::vector<Tensor>&& inputs, F&& fn, bool first_order) {
+    if constexpr (std::is_invocable_v<F&, Tensor, const Tensor&>) {
+        add_node(name, out, std::move(inputs), BackwardFn(std::forward<F>(fn)), Saves::output, first_order);
+    } else {
+        static_assert(std::is_invocable_r_v<Tensors, F&, Tensor>, "a backward function takes (Tensor g) or (Tensor g, const Tensor& y)");
+        add_node(name, out, std::move(inputs),
+                 BackwardFn([f = std::forward<F>(fn)](Tensor g, const Tensor&) mutable { return f(std::move(g)); }),
+                 Saves::nothing, first_order);
+    }
+}
+}  // namespace detail
+
 // Records `out` as the result of `name` applied to `inputs`, when grad mode is on and some input
-// requires grad; otherwise does nothing (and `fn` is dropped unused).
-void record(const char* name, Tensor& out, std::vector<Tensor> inputs, BackwardFn fn);
+// requires grad; otherwise does nothing (and `fn` is dropped unused). fn takes the output's
+// gradient by value (so a pass-through op can move it on) and returns the inputs' gradients
+// computed with tensor ops, which makes the op differentiable to any order. fn may take the
+// output too, `(Tensor g, const Tensor& y)`: then the output's values are saved (shared, not
+// copied) and handed back to fn — for ops whose derivative is cheapest from the result (exp, tanh).
+template <class F>
+void record(const char* name, Tensor& out, std::initializer_list<Tensor> inputs, F&& fn) {
+    if (will_record(inputs)) detail::record_impl(name, out, std::vector<Tensor>(inputs), std::forward<F>(fn), false);
+}
+template <class F>
+void record(const char* name, Tensor& out, const std::vector<Tensor>& inputs, F&& fn) {
+    if (will_record(inputs)) detail::record_impl(name, out, std::vector<Tensor>(inputs), std::forward<F>(fn), false);
+}
 
-// True when an op with these inputs would record a node: ops use it to skip saving values.
-bool will_record(std::initializer_list<const Tensor*> inputs);
+// As record, for a fused op whose backward is a hand-written kernel on raw values (convolution,
+// batch norm, cross-entropy): its gradients can't be differentiated again. Under create_graph
+// they come out marked so, and a second-order pass that reaches them throws an Error naming the
+// op (PyTorch's once_differentiable). Plain first-order training is unaffected.
+template <class F>
+void record_first_order(const char* name, Tensor& out, std::initializer_list<Tensor> inputs, F&& fn) {
+    if (will_record(inputs)) detail::record_impl(name, out, std::vector<Tensor>(inputs), std::forward<F>(fn), true);
+}
 
-// The nodes of the graph behind `root`, in the order they ran (empty for a leaf). `who` names
+// The nodes of the graph behind `roots`, in the order they ran (empty for leaves). `who` names
 // the caller in the error for a graph that an earlier backward() has freed.
-std::vector<std::shared_ptr<Node>> graph_nodes(const Tensor& root, const char* who);
+std::vector<std::shared_ptr<Node>> graph_nodes(const std::vector<Tensor>& roots, const char* who);
+inline std::vector<std::shared_ptr<Node>> graph_nodes(const Tensor& root, const char* who) {
+    return graph_nodes(std::vector<Tensor>{root}, who);
+}
 
-// Replays the tape behind `root`, seeded with `seed` (root's shape).
-void run_backward(const Tensor& root, Array seed, bool retain_graph);
+// Replays the tape behind `roots`, seeded with `seeds` (one per root, of its shape), and adds
+// the gradients into the leaves' grad(). The engine behind Tensor::backward.
+void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph,
+                  bool create_graph);
+
+// grad()'s options, as torch.autograd.grad's keyword arguments.
+struct GradOptions {
+    std::vector<Tensor> grad_outputs{};  // one per output; empty: 1 for each (one-element) output
+    std::optional<bool> retain_graph{};  // default: create_graph
+    bool create_graph = false;         // record this pass, so its results can be differentiated again
+    bool allow_unused = false;         // an input the outputs don't depend on gives an undefined Tensor
+};
+
+// The gradients of `outputs` (seeded by grad_outputs) with respect to each of `inputs`, returned
+// instead of added into .grad(), as torch.autograd.grad. Inputs may be leaves or intermediate
+// results; only the part of the tape between them and the outputs runs.
+//   Tensor y = sum(pow(x, 3.0f));
+//   Tensor dy = autograd::grad({y}, {x}, {.create_graph = true})[0];   // 3x²
+//   Tensor d2y = autograd::grad({sum(dy)}, {x})[0];                     // 6x
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs, GradOptions options = {});
 
 // Nodes alive in the process now (all threads): a leak check for tests and long training loops.
 std::int64_t live_nodes();
@@ -71,6 +144,19 @@ public:
     ~NoGradGuard() { autograd::set_grad_enabled(previous_); }
     NoGradGuard(const NoGradGuard&) = delete;
     NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+private:
+    bool previous_;
+};
+
+// Sets grad mode on this thread for its scope, like torch::AutoGradMode (or Python's
+// torch.enable_grad() when `enabled` is true).
+class AutoGradMode {
+public:
+    explicit AutoGradMode(bool enabled) : previous_(autograd::is_grad_enabled()) { autograd::set_grad_enabled(enabled); }
+    ~AutoGradMode() { autograd::set_grad_enabled(previous_); }
+    AutoGradMode(const AutoGradMode&) = delete;
+    AutoGradMode& operator=(const AutoGradMode&) = delete;
 
 private:
     bool previous_;

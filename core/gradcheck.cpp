@@ -44,7 +44,8 @@ bool gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inputs, float e
     std::mt19937 gen(1234);
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
     for (float& v : w) v = dist(gen);
-    sum(out * Tensor(w)).backward();
+    const Tensor weighted = sum(out * Tensor(w));
+    if (weighted.requires_grad()) weighted.backward();  // otherwise every analytic gradient is 0
 
     struct Worst {
         double excess = 0.0;
@@ -87,6 +88,47 @@ bool gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inputs, float e
         throw Error(msg.str());
     }
     return true;
+}
+
+bool gradgradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inputs, float eps, float atol, float rtol) {
+    // The first-order gradients of Σ fn(x)·w, reduced by fixed weights u to one number per
+    // input set: s(x) = Σ_k Σ grad_k(x)·u_k. gradcheck then compares its recorded (second-order)
+    // gradient with central differences of s.
+    std::mt19937 gen(4321);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    auto random_like = [&](const Shape& shape) {
+        Array a = Array::from_shape(shape);
+        for (float& v : a) v = dist(gen);
+        return Tensor(std::move(a));
+    };
+    std::vector<Tensor> u;
+    for (const Tensor& x : inputs) u.push_back(random_like(x.shape()));
+    Tensor w;
+    GradcheckFn first_order = [&](const std::vector<Tensor>& x) {
+        const bool outer = is_grad_enabled();  // off while gradcheck takes differences
+        AutoGradMode on(true);                 // the forward must be recorded to be differentiated
+        Tensor out = fn(x);
+        if (!w.defined()) w = random_like(out.shape());
+        std::vector<Tensor> wrt;
+        for (const Tensor& t : x)
+            if (t.requires_grad()) wrt.push_back(t);
+        const Tensor weighted = sum(out * w);
+        Tensor s = Tensor::zeros({});
+        if (!weighted.requires_grad()) return s;
+        std::vector<Tensor> grads = grad({weighted}, wrt, {.create_graph = outer, .allow_unused = true});
+        AutoGradMode as_before(outer);
+        for (std::size_t k = 0, j = 0; k < x.size(); ++k) {
+            if (!x[k].requires_grad()) continue;
+            if (grads[j].defined()) s = s + sum(grads[j] * u[k]);
+            ++j;
+        }
+        return s;
+    };
+    try {
+        return gradcheck(first_order, inputs, eps, atol, rtol);
+    } catch (const Error& e) {
+        throw Error(std::string("gradgradcheck (second order): ") + e.what());
+    }
 }
 
 }  // namespace xg::autograd

@@ -18,4 +18,11 @@ using GradcheckFn = std::function<Tensor(const std::vector<Tensor>&)>;
 bool gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inputs, float eps = 1e-3f, float atol = 1e-3f,
                float rtol = 1e-2f);
 
+// The same check one order up (PyTorch's gradgradcheck): the gradients of fn, taken with
+// create_graph, are reduced by fixed random weights to a number, and that number's recorded
+// gradient (a second derivative of fn) is compared with central differences of the first-order
+// gradients. Throws naming the worst element, like gradcheck.
+bool gradgradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inputs, float eps = 1e-3f, float atol = 1e-3f,
+                   float rtol = 1e-2f);
+
 }  // namespace xg::autograd

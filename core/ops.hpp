@@ -1,6 +1,10 @@
-// Every differentiable op on Tensors, as free functions (the Tensor methods forward here).
+// Every differentiable op on Tensors, as free functions, each followed by the Tensor method of
+// the same name where there is one (x.exp() is exp(x)): adding an op touches this file, its
+// ops_X.cpp, and tensor.hpp only to declare a method.
 // Grouped by the file that implements each: "where is relu?" -> ops_activation.cpp.
 // Binary ops broadcast like NumPy/PyTorch; a broadcast input's gradient is summed back to its shape.
+// Every op here is differentiable to any order (backward is built from these same ops), except
+// the fused kernels marked "first-order": conv2d, the pools and batch_norm.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +31,17 @@ Tensor sqrt(const Tensor& a);
 Tensor pow(const Tensor& a, float exponent);
 Tensor pow(const Tensor& a, const Tensor& exponent);  // a > 0 where exponent needs a gradient
 Tensor abs(const Tensor& a);
+Tensor sin(const Tensor& a);
+Tensor cos(const Tensor& a);
+Tensor erf(const Tensor& a);
+inline Tensor Tensor::exp() const { return xg::exp(*this); }
+inline Tensor Tensor::log() const { return xg::log(*this); }
+inline Tensor Tensor::sqrt() const { return xg::sqrt(*this); }
+inline Tensor Tensor::pow(float e) const { return xg::pow(*this, e); }
+inline Tensor Tensor::pow(const Tensor& e) const { return xg::pow(*this, e); }
+inline Tensor Tensor::abs() const { return xg::abs(*this); }
+inline Tensor Tensor::sin() const { return xg::sin(*this); }
+inline Tensor Tensor::cos() const { return xg::cos(*this); }
 
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);
@@ -53,6 +68,13 @@ Tensor max(const Tensor& a);
 // element picked, the first one on ties. argmax gives the indices, as floats, not differentiable.
 Tensor max(const Tensor& a, std::int64_t dim, bool keepdim = false);
 Tensor argmax(const Tensor& a, std::int64_t dim, bool keepdim = false);
+inline Tensor Tensor::sum() const { return xg::sum(*this); }
+inline Tensor Tensor::sum(std::int64_t d, bool k) const { return xg::sum(*this, d, k); }
+inline Tensor Tensor::mean() const { return xg::mean(*this); }
+inline Tensor Tensor::mean(std::int64_t d, bool k) const { return xg::mean(*this, d, k); }
+inline Tensor Tensor::max() const { return xg::max(*this); }
+inline Tensor Tensor::max(std::int64_t d, bool k) const { return xg::max(*this, d, k); }
+inline Tensor Tensor::argmax(std::int64_t d, bool k) const { return xg::argmax(*this, d, k); }
 
 // ---- ops_matmul.cpp ----
 // 1-D, 2-D and batched 3-D operands as torch.matmul (a 2-D side broadcasts over the batch).
@@ -60,8 +82,9 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 // x [batch, in] · weightᵀ [in, out] + bias [out] -> [batch, out], as torch.nn.functional.linear.
 // One sgemm with a transpose flag; no transposed copy of the weight is made.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+inline Tensor Tensor::matmul(const Tensor& o) const { return xg::matmul(*this, o); }
 
-// ---- ops_conv.cpp ----  (NCHW: [batch, channels, height, width])
+// ---- ops_conv.cpp ----  (NCHW: [batch, channels, height, width]; first-order: fused kernels)
 // x [N, C, H, W] * weight [O, C, kh, kw] (+ bias [O]) -> [N, O, Ho, Wo], as torch.nn.functional.conv2d;
 // Ho = (H + 2·padding - kh) / stride + 1.
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(), std::size_t stride = 1,
@@ -70,7 +93,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor
 Tensor max_pool2d(const Tensor& x, std::size_t kernel_size, std::size_t stride = 0, std::size_t padding = 0);
 Tensor avg_pool2d(const Tensor& x, std::size_t kernel_size, std::size_t stride = 0, std::size_t padding = 0);
 
-// ---- ops_norm.cpp ----
+// ---- ops_norm.cpp ----  (first-order: a fused kernel)
 // Batch normalisation over dim 1 of x [N, C] or [N, C, H, W], as torch.nn.functional.batch_norm.
 // Training: normalises with the batch's mean and (biased) variance and updates the running
 // statistics in place: r = (1 - momentum)·r + momentum·batch (the variance unbiased). Eval: uses
@@ -86,8 +109,13 @@ Tensor tanh(const Tensor& a);
 Tensor gelu(const Tensor& a, const std::string& approximate = "none");  // "none" (erf) or "tanh"
 Tensor softmax(const Tensor& a, std::int64_t dim);
 Tensor log_softmax(const Tensor& a, std::int64_t dim);
+inline Tensor Tensor::relu() const { return xg::relu(*this); }
+inline Tensor Tensor::sigmoid() const { return xg::sigmoid(*this); }
+inline Tensor Tensor::tanh() const { return xg::tanh(*this); }
+inline Tensor Tensor::softmax(std::int64_t d) const { return xg::softmax(*this, d); }
+inline Tensor Tensor::log_softmax(std::int64_t d) const { return xg::log_softmax(*this, d); }
 
-// ---- ops_shape.cpp ----  (results are copies: a tensor's values are never aliased)
+// ---- ops_shape.cpp ----  (results are copies: a tensor's values are never aliased by a view)
 Tensor reshape(const Tensor& a, const std::vector<std::int64_t>& shape);  // one -1 allowed
 Tensor view(const Tensor& a, const std::vector<std::int64_t>& shape);     // same as reshape
 Tensor flatten(const Tensor& a, std::int64_t start_dim = 0, std::int64_t end_dim = -1);
@@ -105,5 +133,18 @@ Tensor slice(const Tensor& a, std::int64_t dim, std::int64_t start, std::int64_t
 Tensor select(const Tensor& a, std::int64_t dim, std::int64_t index);
 // The entries at `index` along dim (repeats allowed), as torch.index_select(a, dim, index).
 Tensor index_select(const Tensor& a, std::int64_t dim, const std::vector<std::size_t>& index);
+inline Tensor Tensor::reshape(const std::vector<std::int64_t>& s) const { return xg::reshape(*this, s); }
+inline Tensor Tensor::view(const std::vector<std::int64_t>& s) const { return xg::view(*this, s); }
+inline Tensor Tensor::flatten(std::int64_t s, std::int64_t e) const { return xg::flatten(*this, s, e); }
+inline Tensor Tensor::transpose(std::int64_t a, std::int64_t b) const { return xg::transpose(*this, a, b); }
+inline Tensor Tensor::t() const { return xg::t(*this); }
+inline Tensor Tensor::permute(const std::vector<std::int64_t>& d) const { return xg::permute(*this, d); }
+inline Tensor Tensor::squeeze() const { return xg::squeeze(*this); }
+inline Tensor Tensor::squeeze(std::int64_t d) const { return xg::squeeze(*this, d); }
+inline Tensor Tensor::unsqueeze(std::int64_t d) const { return xg::unsqueeze(*this, d); }
+inline Tensor Tensor::slice(std::int64_t d, std::int64_t s, std::int64_t e, std::int64_t st) const {
+    return xg::slice(*this, d, s, e, st);
+}
+inline Tensor Tensor::select(std::int64_t d, std::int64_t i) const { return xg::select(*this, d, i); }
 
 }  // namespace xg

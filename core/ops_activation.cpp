@@ -9,37 +9,60 @@ namespace xg {
 
 using namespace detail;
 
-// max(a, 0).  d/da = g where a > 0; relu's gradient at exactly 0 is 0, as in PyTorch.
+// max(a, 0).  d/da = g where a > 0 (a constant mask, so d²/da² = 0); relu's gradient at exactly 0
+// is 0, as in PyTorch.
 Tensor relu(const Tensor& a) {
     Tensor out(Array(xt::maximum(a.data(), 0.0f)));
-    record("relu", out, {a}, [a](const Array& g) { return Grads{Array(xt::where(a.data() > 0.0f, g, 0.0f))}; });
+    record("relu", out, {a}, [a](Tensor g) { return Tensors{g * Tensor(Array(xt::cast<float>(a.data() > 0.0f)))}; });
     return out;
 }
 
 // a if a > 0 else slope * a.  d/da = g or slope * g (slope at 0, as PyTorch).
 Tensor leaky_relu(const Tensor& a, float slope) {
     Tensor out(Array(xt::where(a.data() > 0.0f, a.data(), a.data() * slope)));
-    record("leaky_relu", out, {a}, [a, slope](const Array& g) {
-        return Grads{Array(xt::where(a.data() > 0.0f, g, g * slope))};
+    record("leaky_relu", out, {a}, [a, slope](Tensor g) {
+        return Tensors{g * Tensor(Array(xt::where(a.data() > 0.0f, 1.0f, slope)))};
     });
     return out;
 }
 
+namespace {
+
+// The backward of sigmoid as an op of its own (PyTorch's sigmoid_backward), so that first-order
+// training pays for one pass and a second-order pass can still differentiate it:
+// g·y(1 - y).  d/dg = gg·y(1 - y),  d/dy = gg·g·(1 - 2y).
+Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
+    Tensor out(Array(g.data() * y.data() * (1.0f - y.data())));
+    record("sigmoid_backward", out, {g, y}, [g, y](Tensor gg) {
+        return Tensors{g.requires_grad() ? sigmoid_backward(gg, y) : Tensor(),
+                       y.requires_grad() ? gg * g * (1.0f - y * 2.0f) : Tensor()};
+    });
+    return out;
+}
+
+// The same for tanh: g·(1 - y²).  d/dg = gg·(1 - y²),  d/dy = -2·gg·g·y.
+Tensor tanh_backward(const Tensor& g, const Tensor& y) {
+    Tensor out(Array(g.data() * (1.0f - y.data() * y.data())));
+    record("tanh_backward", out, {g, y}, [g, y](Tensor gg) {
+        return Tensors{g.requires_grad() ? tanh_backward(gg, y) : Tensor(),
+                       y.requires_grad() ? gg * g * y * -2.0f : Tensor()};
+    });
+    return out;
+}
+
+}  // namespace
+
 // 1 / (1 + e^-a).  d/da = g * y * (1 - y), from the saved result y.
 Tensor sigmoid(const Tensor& a) {
     Tensor out(Array(1.0f / (1.0f + xt::exp(-a.data()))));
-    if (autograd::will_record({&a})) {
-        record("sigmoid", out, {a}, [y = out.data()](const Array& g) { return Grads{Array(g * y * (1.0f - y))}; });
-    }
+    record("sigmoid", out, {a}, [](Tensor g, const Tensor& y) { return Tensors{sigmoid_backward(g, y)}; });
     return out;
 }
 
 // tanh(a).  d/da = g * (1 - y²), from the saved result y.
 Tensor tanh(const Tensor& a) {
     Tensor out(Array(xt::tanh(a.data())));
-    if (autograd::will_record({&a})) {
-        record("tanh", out, {a}, [y = out.data()](const Array& g) { return Grads{Array(g * (1.0f - y * y))}; });
-    }
+    record("tanh", out, {a}, [](Tensor g, const Tensor& y) { return Tensors{tanh_backward(g, y)}; });
     return out;
 }
 
@@ -52,22 +75,21 @@ constexpr float c = 0.044715f;
 
 // Exact: a·Φ(a) = a/2·(1 + erf(a/√2)),  d/da = Φ(a) + a·φ(a).
 // "tanh": a/2·(1 + tanh(u)), u = √(2/π)(a + 0.044715a³),  d/da = (1 + tanh u)/2 + a/2·(1 - tanh²u)·u'.
+// The derivatives are written with differentiable ops, so GELU has gradients of any order.
 Tensor gelu(const Tensor& a, const std::string& approximate) {
     const Array& x = a.data();
     if (approximate == "none") {
         Tensor out(Array(0.5f * x * (1.0f + xt::erf(x * inv_sqrt2))));
-        record("gelu", out, {a}, [a](const Array& g) {
-            const Array& x = a.data();
-            return Grads{Array(g * (0.5f * (1.0f + xt::erf(x * inv_sqrt2)) + x * inv_sqrt_2pi * xt::exp(-0.5f * x * x)))};
+        record("gelu", out, {a}, [a](Tensor g) {
+            return Tensors{g * ((erf(a * inv_sqrt2) + 1.0f) * 0.5f + a * exp(a * a * -0.5f) * inv_sqrt_2pi)};
         });
         return out;
     }
     if (approximate == "tanh") {
         Tensor out(Array(0.5f * x * (1.0f + xt::tanh(k * (x + c * x * x * x)))));
-        record("gelu", out, {a}, [a](const Array& g) {
-            const Array& x = a.data();
-            Array th = xt::tanh(k * (x + c * x * x * x));
-            return Grads{Array(g * (0.5f * (1.0f + th) + 0.5f * x * (1.0f - th * th) * k * (1.0f + 3.0f * c * x * x)))};
+        record("gelu", out, {a}, [a](Tensor g) {
+            const Tensor th = tanh((a + a * a * a * c) * k);
+            return Tensors{g * ((th + 1.0f) * 0.5f + a * 0.5f * (1.0f - th * th) * k * (a * a * (3.0f * c) + 1.0f))};
         });
         return out;
     }
@@ -98,34 +120,28 @@ void softmax_lines(const Array& a, const DimSplit& s, Array& out, bool log_space
 }
 }  // namespace
 
-// y = e^a / Σ e^a along dim.  d/da = y * (g - Σ(g * y) along dim).
+// y = e^a / Σ e^a along dim.  d/da = y * (g - Σ(g * y) along dim), from the saved result y.
 Tensor softmax(const Tensor& a, std::int64_t dim) {
     const std::size_t d = normalize_dim("softmax", dim, a.dim(), a.shape());
     Array y = Array::from_shape(a.shape());
     softmax_lines(a.data(), split_at(a.shape(), d), y, false);
     Tensor out(std::move(y));
-    if (autograd::will_record({&a})) {
-        record("softmax", out, {a}, [y = out.data(), d](const Array& g) {
-            Array gy = g * y;
-            Array dot = sum_dim_keep(gy, d);
-            return Grads{Array(gy - y * dot)};
-        });
-    }
+    record("softmax", out, {a}, [d](Tensor g, const Tensor& y) {
+        return Tensors{y * (g - sum(g * y, static_cast<std::int64_t>(d), true))};
+    });
     return out;
 }
 
-// Fused for stability: z = a - max - log Σ e^(a - max) along dim.  d/da = g - e^z * Σ g along dim.
+// Fused for stability: z = a - max - log Σ e^(a - max) along dim.  d/da = g - e^z * Σ g along dim,
+// from the saved result z.
 Tensor log_softmax(const Tensor& a, std::int64_t dim) {
     const std::size_t d = normalize_dim("log_softmax", dim, a.dim(), a.shape());
     Array z = Array::from_shape(a.shape());
     softmax_lines(a.data(), split_at(a.shape(), d), z, true);
     Tensor out(std::move(z));
-    if (autograd::will_record({&a})) {
-        record("log_softmax", out, {a}, [z = out.data(), d](const Array& g) {
-            Array gsum = sum_dim_keep(g, d);
-            return Grads{Array(g - xt::exp(z) * gsum)};
-        });
-    }
+    record("log_softmax", out, {a}, [d](Tensor g, const Tensor& z) {
+        return Tensors{g - exp(z) * sum(g, static_cast<std::int64_t>(d), true)};
+    });
     return out;
 }
 

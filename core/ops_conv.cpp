@@ -1,9 +1,11 @@
 // Convolution and pooling over NCHW images (conv2d, max_pool2d, avg_pool2d) and their gradients.
-// conv2d is im2col + one sgemm per image; backward is two sgemms and col2im.
+// conv2d is im2col + one sgemm per image; backward is two sgemms and col2im. The backward passes
+// are fused kernels on raw values: first-order only (record_first_order).
 #include <algorithm>
 #include <cstring>
 #include <limits>
 
+#include "core/blas.hpp"
 #include "core/ops.hpp"
 #include "core/ops_util.hpp"
 
@@ -96,37 +98,36 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, std::size_t 
             for (std::size_t l = 0; l < L; ++l) dst[l] = src[l] + b;
         }
     Tensor out(std::move(y));
-    std::vector<Tensor> inputs{x, w};
-    if (bias.defined()) inputs.push_back(bias);
-    if (autograd::will_record({&x, &w, &bias})) {
-        record("conv2d", out, std::move(inputs), [x, w, bias, g, N, O, K, L, NL, cols = std::move(cols)](const Array& grad) {
-            Grads grads(bias.defined() ? 3 : 2);
-            std::vector<float> G(O * NL);  // grad [N, O, L] -> [O, N·L]
-            for (std::size_t n = 0; n < N; ++n)
-                for (std::size_t o = 0; o < O; ++o)
-                    std::memcpy(G.data() + o * NL + n * L, grad.data() + (n * O + o) * L, L * sizeof(float));
-            if (x.requires_grad()) {
-                std::vector<float> dcols(K * NL);
-                gemm(true, false, K, NL, O, w.data().data(), G.data(), dcols.data());
-                grads[0] = xt::zeros<float>(x.shape());
-                for (std::size_t n = 0; n < N; ++n) col2im(dcols.data() + n * L, g, grads[0].data() + n * g.C * g.H * g.W, NL);
+    record_first_order("conv2d", out, {x, w, bias}, [x, w, bias, g, N, O, K, L, NL, cols = std::move(cols)](Tensor gt) {
+        const Array& grad = gt.data();
+        Tensors grads(3);
+        std::vector<float> G(O * NL);  // grad [N, O, L] -> [O, N·L]
+        for (std::size_t n = 0; n < N; ++n)
+            for (std::size_t o = 0; o < O; ++o)
+                std::memcpy(G.data() + o * NL + n * L, grad.data() + (n * O + o) * L, L * sizeof(float));
+        if (x.requires_grad()) {
+            std::vector<float> dcols(K * NL);
+            gemm(true, false, K, NL, O, w.data().data(), G.data(), dcols.data());
+            Array gx = xt::zeros<float>(x.shape());
+            for (std::size_t n = 0; n < N; ++n) col2im(dcols.data() + n * L, g, gx.data() + n * g.C * g.H * g.W, NL);
+            grads[0] = Tensor(std::move(gx));
+        }
+        if (w.requires_grad()) {
+            Array gw = Array::from_shape(w.shape());
+            gemm(false, true, O, K, NL, G.data(), cols.data(), gw.data());
+            grads[1] = Tensor(std::move(gw));
+        }
+        if (bias.requires_grad()) {
+            Array gb = Array::from_shape({O});
+            for (std::size_t o = 0; o < O; ++o) {
+                double s = 0.0;
+                for (std::size_t k = 0; k < NL; ++k) s += G[o * NL + k];
+                gb(o) = static_cast<float>(s);
             }
-            if (w.requires_grad()) {
-                grads[1] = Array::from_shape(w.shape());
-                gemm(false, true, O, K, NL, G.data(), cols.data(), grads[1].data());
-            }
-            if (bias.defined() && bias.requires_grad()) {
-                Array gb = Array::from_shape({O});
-                for (std::size_t o = 0; o < O; ++o) {
-                    double s = 0.0;
-                    for (std::size_t k = 0; k < NL; ++k) s += G[o * NL + k];
-                    gb(o) = static_cast<float>(s);
-                }
-                grads[2] = std::move(gb);
-            }
-            return grads;
-        });
-    }
+            grads[2] = Tensor(std::move(gb));
+        }
+        return grads;
+    });
     return out;
 }
 
@@ -159,13 +160,11 @@ Tensor max_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::
                 picked[o] = at;
             }
     Tensor out(std::move(y));
-    if (autograd::will_record({&x})) {
-        record("max_pool2d", out, {x}, [shape = x.shape(), picked = std::move(picked)](const Array& grad) {
-            Array gx = xt::zeros<float>(shape);
-            for (std::size_t o = 0; o < picked.size(); ++o) gx.data()[picked[o]] += grad.data()[o];
-            return Grads{std::move(gx)};
-        });
-    }
+    record_first_order("max_pool2d", out, {x}, [shape = x.shape(), picked = std::move(picked)](Tensor g) {
+        Array gx = xt::zeros<float>(shape);
+        for (std::size_t o = 0; o < picked.size(); ++o) gx.data()[picked[o]] += g.data().data()[o];
+        return Tensors{Tensor(std::move(gx))};
+    });
     return out;
 }
 
@@ -189,7 +188,8 @@ Tensor avg_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::
         for (std::size_t l = 0; l < L; ++l) out[l] *= inv;
     }
     Tensor out(std::move(y));
-    record("avg_pool2d", out, {x}, [shape = x.shape(), plane, N, C = g.C, K, L, inv](const Array& grad) {
+    record_first_order("avg_pool2d", out, {x}, [shape = x.shape(), plane, N, C = g.C, K, L, inv](Tensor gt) {
+        const Array& grad = gt.data();
         Array gx = xt::zeros<float>(shape);
         std::vector<float> col(K * L);
         for (std::size_t p = 0; p < N * C; ++p) {
@@ -197,7 +197,7 @@ Tensor avg_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::
                 for (std::size_t l = 0; l < L; ++l) col[k * L + l] = grad.data()[p * L + l] * inv;
             col2im(col.data(), plane, gx.data() + p * plane.H * plane.W, L);
         }
-        return Grads{std::move(gx)};
+        return Tensors{Tensor(std::move(gx))};
     });
     return out;
 }

@@ -1,5 +1,6 @@
-// Elementwise arithmetic and math (+ - * / neg exp log sqrt pow abs) and their gradients.
-// Binary ops broadcast; each broadcast input's gradient is summed back with sum_to.
+// Elementwise arithmetic and math (+ - * / neg exp log sqrt pow abs sin cos erf), their gradients,
+// and broadcasting: each broadcast input's gradient is summed back to its shape by sum_to.
+// Every backward here is written with these same ops, so each op is differentiable to any order.
 #include <cmath>
 
 #include "core/ops.hpp"
@@ -13,8 +14,8 @@ using namespace detail;
 Tensor add(const Tensor& a, const Tensor& b) {
     broadcast_shapes("add", a.shape(), b.shape());
     Tensor out(Array(a.data() + b.data()));
-    record("add", out, {a, b}, [sa = a.shape(), sb = b.shape()](const Array& g) {
-        return Grads{sum_to(g, sa), sum_to(g, sb)};
+    record("add", out, {a, b}, [sa = a.shape(), sb = b.shape(), na = a.requires_grad(), nb = b.requires_grad()](Tensor g) {
+        return Tensors{na ? sum_to(g, sa) : Tensor(), nb ? sum_to(g, sb) : Tensor()};
     });
     return out;
 }
@@ -23,8 +24,8 @@ Tensor add(const Tensor& a, const Tensor& b) {
 Tensor sub(const Tensor& a, const Tensor& b) {
     broadcast_shapes("sub", a.shape(), b.shape());
     Tensor out(Array(a.data() - b.data()));
-    record("sub", out, {a, b}, [sa = a.shape(), sb = b.shape()](const Array& g) {
-        return Grads{sum_to(g, sa), sum_to(Array(-g), sb)};
+    record("sub", out, {a, b}, [sa = a.shape(), sb = b.shape(), na = a.requires_grad(), nb = b.requires_grad()](Tensor g) {
+        return Tensors{na ? sum_to(g, sa) : Tensor(), nb ? sum_to(neg(g), sb) : Tensor()};
     });
     return out;
 }
@@ -33,11 +34,9 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
     broadcast_shapes("mul", a.shape(), b.shape());
     Tensor out(Array(a.data() * b.data()));
-    record("mul", out, {a, b}, [a, b](const Array& g) {
-        Grads grads(2);
-        if (a.requires_grad()) grads[0] = sum_to(g * b.data(), a.shape());
-        if (b.requires_grad()) grads[1] = sum_to(g * a.data(), b.shape());
-        return grads;
+    record("mul", out, {a, b}, [a, b](Tensor g) {
+        return Tensors{a.requires_grad() ? sum_to(g * b, a.shape()) : Tensor(),
+                       b.requires_grad() ? sum_to(g * a, b.shape()) : Tensor()};
     });
     return out;
 }
@@ -46,11 +45,9 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 Tensor div(const Tensor& a, const Tensor& b) {
     broadcast_shapes("div", a.shape(), b.shape());
     Tensor out(Array(a.data() / b.data()));
-    record("div", out, {a, b}, [a, b](const Array& g) {
-        Grads grads(2);
-        if (a.requires_grad()) grads[0] = sum_to(g / b.data(), a.shape());
-        if (b.requires_grad()) grads[1] = sum_to(-g * a.data() / (b.data() * b.data()), b.shape());
-        return grads;
+    record("div", out, {a, b}, [a, b](Tensor g) {
+        return Tensors{a.requires_grad() ? sum_to(g / b, a.shape()) : Tensor(),
+                       b.requires_grad() ? sum_to(-g * a / (b * b), b.shape()) : Tensor()};
     });
     return out;
 }
@@ -58,93 +55,102 @@ Tensor div(const Tensor& a, const Tensor& b) {
 // -a.  d/da = -g.
 Tensor neg(const Tensor& a) {
     Tensor out(Array(-a.data()));
-    record("neg", out, {a}, [](const Array& g) { return Grads{Array(-g)}; });
+    record("neg", out, {a}, [](Tensor g) { return Tensors{neg(g)}; });
     return out;
 }
 
 // a + s.  d/da = g.
 Tensor add(const Tensor& a, float s) {
     Tensor out(Array(a.data() + s));
-    record("add", out, {a}, [](const Array& g) { return Grads{g}; });
+    record("add", out, {a}, [](Tensor g) { return Tensors{std::move(g)}; });
     return out;
 }
 
 // a * s.  d/da = g * s.
 Tensor mul(const Tensor& a, float s) {
     Tensor out(Array(a.data() * s));
-    record("mul", out, {a}, [s](const Array& g) { return Grads{Array(g * s)}; });
+    record("mul", out, {a}, [s](Tensor g) { return Tensors{mul(g, s)}; });
     return out;
 }
 
 // s - a.  d/da = -g.
 Tensor rsub(float s, const Tensor& a) {
     Tensor out(Array(s - a.data()));
-    record("rsub", out, {a}, [](const Array& g) { return Grads{Array(-g)}; });
+    record("rsub", out, {a}, [](Tensor g) { return Tensors{neg(g)}; });
     return out;
 }
 
 // s / a.  d/da = -g * s / a².
 Tensor rdiv(float s, const Tensor& a) {
     Tensor out(Array(s / a.data()));
-    record("rdiv", out, {a}, [a, s](const Array& g) {
-        return Grads{Array(-g * s / (a.data() * a.data()))};
-    });
+    record("rdiv", out, {a}, [a, s](Tensor g) { return Tensors{g * (-s) / (a * a)}; });
     return out;
 }
 
-// exp(a).  d/da = g * exp(a), taken from the saved result.
+// exp(a).  d/da = g * exp(a), from the saved result y.
 Tensor exp(const Tensor& a) {
     Tensor out(Array(xt::exp(a.data())));
-    if (autograd::will_record({&a})) {
-        record("exp", out, {a}, [y = out.data()](const Array& g) { return Grads{Array(g * y)}; });
-    }
+    record("exp", out, {a}, [](Tensor g, const Tensor& y) { return Tensors{g * y}; });
     return out;
 }
 
 // log(a).  d/da = g / a.  log(0) = -inf and log(<0) = nan, as in PyTorch.
 Tensor log(const Tensor& a) {
     Tensor out(Array(xt::log(a.data())));
-    record("log", out, {a}, [a](const Array& g) { return Grads{Array(g / a.data())}; });
+    record("log", out, {a}, [a](Tensor g) { return Tensors{g / a}; });
     return out;
 }
 
-// sqrt(a).  d/da = g / (2 sqrt(a)), from the saved result.
+// sqrt(a).  d/da = g / (2 sqrt(a)), from the saved result y.
 Tensor sqrt(const Tensor& a) {
     Tensor out(Array(xt::sqrt(a.data())));
-    if (autograd::will_record({&a})) {
-        record("sqrt", out, {a}, [y = out.data()](const Array& g) { return Grads{Array(g / (2.0f * y))}; });
-    }
+    record("sqrt", out, {a}, [](Tensor g, const Tensor& y) { return Tensors{g / (y * 2.0f)}; });
     return out;
 }
 
 // a^p.  d/da = g * p * a^(p-1).
 Tensor pow(const Tensor& a, float p) {
     Tensor out(Array(xt::pow(a.data(), p)));
-    record("pow", out, {a}, [a, p](const Array& g) {
-        return Grads{Array(g * p * xt::pow(a.data(), p - 1.0f))};
-    });
+    record("pow", out, {a}, [a, p](Tensor g) { return Tensors{g * pow(a, p - 1.0f) * p}; });
     return out;
 }
 
-// a^b.  d/da = g * b * a^(b-1),  d/db = g * a^b * log(a).
+// a^b.  d/da = g * b * a^(b-1),  d/db = g * a^b * log(a), a^b being the saved result y.
 Tensor pow(const Tensor& a, const Tensor& b) {
     broadcast_shapes("pow", a.shape(), b.shape());
     Tensor out(Array(xt::pow(a.data(), b.data())));
-    if (autograd::will_record({&a, &b})) {
-        record("pow", out, {a, b}, [a, b, y = out.data()](const Array& g) {
-            Grads grads(2);
-            if (a.requires_grad()) grads[0] = sum_to(g * b.data() * xt::pow(a.data(), b.data() - 1.0f), a.shape());
-            if (b.requires_grad()) grads[1] = sum_to(g * y * xt::log(a.data()), b.shape());
-            return grads;
-        });
-    }
+    record("pow", out, {a, b}, [a, b](Tensor g, const Tensor& y) {
+        return Tensors{a.requires_grad() ? sum_to(g * b * pow(a, b - 1.0f), a.shape()) : Tensor(),
+                       b.requires_grad() ? sum_to(g * y * log(a), b.shape()) : Tensor()};
+    });
     return out;
 }
 
 // |a|.  d/da = g * sign(a); the gradient at exactly 0 is 0, as in PyTorch.
 Tensor abs(const Tensor& a) {
     Tensor out(Array(xt::abs(a.data())));
-    record("abs", out, {a}, [a](const Array& g) { return Grads{Array(g * xt::sign(a.data()))}; });
+    record("abs", out, {a}, [a](Tensor g) { return Tensors{g * Tensor(Array(xt::sign(a.data())))}; });
+    return out;
+}
+
+// sin(a).  d/da = g * cos(a).
+Tensor sin(const Tensor& a) {
+    Tensor out(Array(xt::sin(a.data())));
+    record("sin", out, {a}, [a](Tensor g) { return Tensors{g * cos(a)}; });
+    return out;
+}
+
+// cos(a).  d/da = -g * sin(a).
+Tensor cos(const Tensor& a) {
+    Tensor out(Array(xt::cos(a.data())));
+    record("cos", out, {a}, [a](Tensor g) { return Tensors{-g * sin(a)}; });
+    return out;
+}
+
+// erf(a).  d/da = g * 2/√π * e^(-a²).
+Tensor erf(const Tensor& a) {
+    Tensor out(Array(xt::erf(a.data())));
+    record("erf", out, {a}, [a](Tensor g) { return Tensors{g * exp(-(a * a)) * 1.12837916709551257f}; });
     return out;
 }
 
@@ -161,5 +167,25 @@ Tensor operator*(const Tensor& a, float s) { return mul(a, s); }
 Tensor operator*(float s, const Tensor& a) { return mul(a, s); }
 Tensor operator/(const Tensor& a, float s) { return mul(a, 1.0f / s); }
 Tensor operator/(float s, const Tensor& a) { return rdiv(s, a); }
+
+namespace detail {
+
+// Σ g over broadcast dims -> shape.  d/dg = gg broadcast back (expand_to).
+Tensor sum_to(Tensor g, const Shape& shape) {
+    if (g.shape() == shape) return g;
+    Tensor out(sum_to(g.data(), shape));
+    record("sum_to", out, {g}, [sg = g.shape()](Tensor gg) { return Tensors{expand_to(gg, sg)}; });
+    return out;
+}
+
+// g broadcast to shape.  d/dg = gg summed back (sum_to).
+Tensor expand_to(const Tensor& g, const Shape& shape) {
+    if (g.shape() == shape) return g;
+    Tensor out(Array(xt::broadcast(g.data(), shape)));
+    record("expand", out, {g}, [sg = g.shape()](Tensor gg) { return Tensors{sum_to(std::move(gg), sg)}; });
+    return out;
+}
+
+}  // namespace detail
 
 }  // namespace xg

@@ -1,38 +1,15 @@
-// Matrix products on OpenBLAS sgemm: matmul (1-D, 2-D, batched 3-D) and the fused linear layer.
-// Backward products use sgemm's transpose flags; no transposed copy is ever materialised.
-#include <cblas.h>
-
+// Matrix products on OpenBLAS sgemm (core/blas.hpp): matmul (1-D, 2-D, batched 3-D) and the fused
+// linear layer. Backward products use sgemm's transpose flags through mm, a product that is its
+// own derivative, so no transposed copy is made and matmul is differentiable to any order.
 #include <algorithm>
-#include <chrono>
 
+#include "core/blas.hpp"
 #include "core/ops.hpp"
 #include "core/ops_util.hpp"
-#include "core/parallel.hpp"
 
 namespace xg {
 
 using namespace detail;
-
-namespace detail {
-
-// C[m, n] = op(A) · op(B) (+ C when accumulate), row-major; op(X) is X or Xᵀ.
-// A is [m, k] (or [k, m] when ta), B is [k, n] (or [n, k] when tb).
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* A, const float* B, float* C,
-          bool accumulate) {
-    if (m == 0 || n == 0) return;
-    if (k == 0) {  // an empty inner dim: the product is zero (BLAS rejects leading dims of 0)
-        if (!accumulate) std::fill(C, C + m * n, 0.0f);
-        return;
-    }
-    const auto M = static_cast<blasint>(m), N = static_cast<blasint>(n), K = static_cast<blasint>(k);
-    const parallel::GemmTicket ticket = parallel::begin_gemm(m, n, k, ta, tb);
-    const auto start = ticket.slot ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A,
-                ta ? M : K, B, tb ? K : N, accumulate ? 1.0f : 0.0f, C, N);
-    if (ticket.slot) parallel::end_gemm(ticket, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-}
-
-}  // namespace detail
 
 namespace {
 
@@ -41,39 +18,25 @@ namespace {
                 std::to_string(ka) + " != " + std::to_string(kb) + ")");
 }
 
-// a [B?, m, k] · b [B?, k, n] -> [B?, m, n], where at least one side is 3-D and a 2-D side is
-// shared by every batch entry. Both operands here have 2 or 3 dims.
-Tensor matmul_batched(const Tensor& a, const Tensor& b) {
-    const bool a3 = a.dim() == 3, b3 = b.dim() == 3;
-    const std::size_t batch = a3 ? a.shape()[0] : b.shape()[0];
-    if (a3 && b3 && a.shape()[0] != b.shape()[0]) {
-        throw Error("matmul: batch sizes of " + shape_str(a.shape()) + " and " + shape_str(b.shape()) + " differ");
-    }
-    const std::size_t m = a.shape()[a.dim() - 2], k = a.shape()[a.dim() - 1];
-    const std::size_t kb = b.shape()[b.dim() - 2], n = b.shape()[b.dim() - 1];
+// op(a) · op(b), op(X) = X or Xᵀ (last two dims), for two matrices or two batches of B matrices.
+// With G the output's gradient:
+//   a·b:    da = G·bᵀ,  db = aᵀ·G        a·bᵀ:   da = G·b,    db = Gᵀ·a
+//   aᵀ·b:   da = b·Gᵀ,  db = a·G         aᵀ·bᵀ:  da = bᵀ·Gᵀ,  db = Gᵀ·aᵀ
+Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
+    const std::size_t r = a.dim();
+    const std::size_t batch = r == 3 ? a.shape()[0] : 1;
+    const std::size_t m = a.shape()[r - (ta ? 1 : 2)], k = a.shape()[r - (ta ? 2 : 1)];
+    const std::size_t kb = b.shape()[r - (tb ? 1 : 2)], n = b.shape()[r - (tb ? 2 : 1)];
     if (k != kb) mismatch(a, b, k, kb);
-    const std::size_t sa = a3 ? m * k : 0, sb = b3 ? k * n : 0;  // per-batch strides (0: shared)
-
-    Array c = Array::from_shape({batch, m, n});
+    Array c = Array::from_shape(r == 3 ? Shape{batch, m, n} : Shape{m, n});
     for (std::size_t i = 0; i < batch; ++i)
-        gemm(false, false, m, n, k, a.data().data() + i * sa, b.data().data() + i * sb, c.data() + i * m * n);
+        gemm(ta, tb, m, n, k, a.data().data() + i * m * k, b.data().data() + i * k * n, c.data() + i * m * n);
     Tensor out(std::move(c));
-    // dA_i = G_i · B_iᵀ,  dB_i = A_iᵀ · G_i; a shared 2-D side sums its batch contributions.
-    record("matmul", out, {a, b}, [a, b, batch, m, n, k, sa, sb](const Array& g) {
-        Grads grads(2);
-        if (a.requires_grad()) {
-            grads[0] = Array::from_shape(a.shape());
-            for (std::size_t i = 0; i < batch; ++i)
-                gemm(false, true, m, k, n, g.data() + i * m * n, b.data().data() + i * sb, grads[0].data() + i * sa,
-                     sa == 0 && i > 0);
-        }
-        if (b.requires_grad()) {
-            grads[1] = Array::from_shape(b.shape());
-            for (std::size_t i = 0; i < batch; ++i)
-                gemm(true, false, k, n, m, a.data().data() + i * sa, g.data() + i * m * n, grads[1].data() + i * sb,
-                     sb == 0 && i > 0);
-        }
-        return grads;
+    record("matmul", out, {a, b}, [a, b, ta, tb](Tensor g) {
+        Tensor da, db;
+        if (a.requires_grad()) da = ta ? (tb ? mm(b, g, true, true) : mm(b, g, false, true)) : mm(g, b, false, !tb);
+        if (b.requires_grad()) db = tb ? (ta ? mm(g, a, true, true) : mm(g, a, true, false)) : mm(a, g, !ta, false);
+        return Tensors{da, db};
     });
     return out;
 }
@@ -93,31 +56,24 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     }
     if (da == 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
     if (db == 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
-    if (da == 3 || db == 3) return matmul_batched(a, b);
-
-    // a [m, k] · b [k, n] -> [m, n]
-    const std::size_t m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
-    if (k != b.shape()[0]) mismatch(a, b, k, b.shape()[0]);
-    Array c = Array::from_shape({m, n});
-    gemm(false, false, m, n, k, a.data().data(), b.data().data(), c.data());
-    Tensor out(std::move(c));
-    // dA [m, k] = G [m, n] · Bᵀ,  dB [k, n] = Aᵀ · G [m, n]
-    record("matmul", out, {a, b}, [a, b, m, n, k](const Array& g) {
-        Grads grads(2);
-        if (a.requires_grad()) {
-            grads[0] = Array::from_shape({m, k});
-            gemm(false, true, m, k, n, g.data(), b.data().data(), grads[0].data());
-        }
-        if (b.requires_grad()) {
-            grads[1] = Array::from_shape({k, n});
-            gemm(true, false, k, n, m, a.data().data(), g.data(), grads[1].data());
-        }
-        return grads;
-    });
-    return out;
+    const std::size_t k = a.shape()[da - 1], kb = b.shape()[db - 2];
+    if (k != kb) mismatch(a, b, k, kb);
+    if (da == 3 && db == 3 && a.shape()[0] != b.shape()[0]) {
+        throw Error("matmul: batch sizes of " + shape_str(a.shape()) + " and " + shape_str(b.shape()) + " differ");
+    }
+    // a [B, m, k] · b [k, n]: one product of a as [B·m, k]. a [m, k] · b [B, k, n]: a is shared
+    // by every batch entry (expand's gradient sums the entries back).
+    if (da == 3 && db == 2) {
+        const auto B = static_cast<std::int64_t>(a.shape()[0]), m = static_cast<std::int64_t>(a.shape()[1]);
+        return reshape(mm(reshape(a, {B * m, static_cast<std::int64_t>(k)}), b, false, false),
+                       {B, m, static_cast<std::int64_t>(b.shape()[1])});
+    }
+    if (da == 2 && db == 3) return mm(expand_to(a, {b.shape()[0], a.shape()[0], k}), b, false, false);
+    return mm(a, b, false, false);
 }
 
-// x [batch, in] · wᵀ [in, out] + b [out] -> [batch, out].
+// x [batch, in] · wᵀ [in, out] + b [out] -> [batch, out]: the bias is written into every row, then
+// one sgemm adds the product on top.
 // dx [batch, in] = G · W,  dW [out, in] = Gᵀ · x,  db [out] = G summed over the batch.
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) {
     if (w.dim() != 2) throw Error("linear: weight must be 2-D [out, in], got " + shape_str(w.shape()));
@@ -132,31 +88,16 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) {
     }
     const std::size_t batch = x.shape()[0];
     Array y = Array::from_shape({batch, out_f});
-    if (bias.defined()) {  // start from the bias in every row, then let sgemm accumulate on top
+    if (bias.defined()) {
         const float* b = bias.data().data();
         for (std::size_t r = 0; r < batch; ++r) std::copy(b, b + out_f, y.data() + r * out_f);
     }
     gemm(false, true, batch, out_f, in_f, x.data().data(), w.data().data(), y.data(), bias.defined());
     Tensor out(std::move(y));
-    std::vector<Tensor> inputs{x, w};
-    if (bias.defined()) inputs.push_back(bias);
-    record("linear", out, std::move(inputs), [x, w, bias, batch, in_f, out_f](const Array& g) {
-        Grads grads(bias.defined() ? 3 : 2);
-        if (x.requires_grad()) {
-            grads[0] = Array::from_shape({batch, in_f});
-            gemm(false, false, batch, in_f, out_f, g.data(), w.data().data(), grads[0].data());
-        }
-        if (w.requires_grad()) {
-            grads[1] = Array::from_shape({out_f, in_f});
-            gemm(true, false, out_f, in_f, batch, g.data(), x.data().data(), grads[1].data());
-        }
-        if (bias.defined() && bias.requires_grad()) {
-            Array gb = xt::zeros<float>({out_f});
-            for (std::size_t r = 0; r < batch; ++r)
-                for (std::size_t j = 0; j < out_f; ++j) gb.data()[j] += g.data()[r * out_f + j];
-            grads[2] = std::move(gb);
-        }
-        return grads;
+    record("linear", out, {x, w, bias}, [x, w, bias](Tensor g) {
+        return Tensors{x.requires_grad() ? mm(g, w, false, false) : Tensor(),
+                       w.requires_grad() ? mm(g, x, true, false) : Tensor(),
+                       bias.requires_grad() ? sum(g, 0) : Tensor()};
     });
     return out;
 }

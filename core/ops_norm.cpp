@@ -1,5 +1,5 @@
 // Batch normalisation and its gradient. Fused (one op, not a chain of mean/var/div) because the
-// gradient through the batch statistics simplifies to one cheap formula.
+// gradient through the batch statistics simplifies to one cheap formula; so first-order only.
 #include <cmath>
 
 #include "core/ops.hpp"
@@ -75,56 +75,48 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
             }
         }
     Tensor out(std::move(y));
-    std::vector<Tensor> inputs{x};
-    if (weight.defined()) inputs.push_back(weight);
-    if (bias.defined()) inputs.push_back(bias);
-    if (autograd::will_record({&x, &weight, &bias})) {
-        record("batch_norm", out, std::move(inputs),
-               [x, weight, bias, training, N, C, S, M, invstd = std::move(invstd), xhat = std::move(xhat)](const Array& g) {
-                   Grads grads(1 + weight.defined() + bias.defined());
-                   std::vector<double> sum_g(C, 0.0), sum_gx(C, 0.0);
+    record_first_order("batch_norm", out, {x, weight, bias},
+           [x, weight, bias, training, N, C, S, M, invstd = std::move(invstd), xhat = std::move(xhat)](Tensor gt) {
+               const Array& g = gt.data();
+               Tensors grads(3);
+               std::vector<double> sum_g(C, 0.0), sum_gx(C, 0.0);
+               for (std::size_t n = 0; n < N; ++n)
+                   for (std::size_t c = 0; c < C; ++c)
+                       for (std::size_t s = 0; s < S; ++s) {
+                           const std::size_t k = (n * C + c) * S + s;
+                           sum_g[c] += g.data()[k];
+                           sum_gx[c] += g.data()[k] * xhat.data()[k];
+                       }
+               if (x.requires_grad()) {
+                   Array gx = Array::from_shape(x.shape());
                    for (std::size_t n = 0; n < N; ++n)
-                       for (std::size_t c = 0; c < C; ++c)
+                       for (std::size_t c = 0; c < C; ++c) {
+                           const float gamma = weight.defined() ? weight.data().data()[c] : 1.0f;
                            for (std::size_t s = 0; s < S; ++s) {
                                const std::size_t k = (n * C + c) * S + s;
-                               sum_g[c] += g.data()[k];
-                               sum_gx[c] += g.data()[k] * xhat.data()[k];
-                           }
-                   if (x.requires_grad()) {
-                       Array gx = Array::from_shape(x.shape());
-                       for (std::size_t n = 0; n < N; ++n)
-                           for (std::size_t c = 0; c < C; ++c) {
-                               const float gamma = weight.defined() ? weight.data().data()[c] : 1.0f;
-                               for (std::size_t s = 0; s < S; ++s) {
-                                   const std::size_t k = (n * C + c) * S + s;
-                                   if (training) {
-                                       const double Md = static_cast<double>(M);
-                                       gx.data()[k] = static_cast<float>(gamma * invstd[c] / Md *
-                                                                         (Md * g.data()[k] - sum_g[c] - xhat.data()[k] * sum_gx[c]));
-                                   } else {
-                                       gx.data()[k] = g.data()[k] * gamma * invstd[c];
-                                   }
+                               if (training) {
+                                   const double Md = static_cast<double>(M);
+                                   gx.data()[k] = static_cast<float>(gamma * invstd[c] / Md *
+                                                                     (Md * g.data()[k] - sum_g[c] - xhat.data()[k] * sum_gx[c]));
+                               } else {
+                                   gx.data()[k] = g.data()[k] * gamma * invstd[c];
                                }
                            }
-                       grads[0] = std::move(gx);
-                   }
-                   std::size_t next = 1;
-                   if (weight.defined()) {
-                       if (weight.requires_grad()) {
-                           Array gw = Array::from_shape({C});
-                           for (std::size_t c = 0; c < C; ++c) gw(c) = static_cast<float>(sum_gx[c]);
-                           grads[next] = std::move(gw);
                        }
-                       ++next;
-                   }
-                   if (bias.defined() && bias.requires_grad()) {
-                       Array gb = Array::from_shape({C});
-                       for (std::size_t c = 0; c < C; ++c) gb(c) = static_cast<float>(sum_g[c]);
-                       grads[next] = std::move(gb);
-                   }
-                   return grads;
-               });
-    }
+                   grads[0] = Tensor(std::move(gx));
+               }
+               if (weight.requires_grad()) {
+                   Array gw = Array::from_shape({C});
+                   for (std::size_t c = 0; c < C; ++c) gw(c) = static_cast<float>(sum_gx[c]);
+                   grads[1] = Tensor(std::move(gw));
+               }
+               if (bias.requires_grad()) {
+                   Array gb = Array::from_shape({C});
+                   for (std::size_t c = 0; c < C; ++c) gb(c) = static_cast<float>(sum_g[c]);
+                   grads[2] = Tensor(std::move(gb));
+               }
+               return grads;
+           });
     return out;
 }
 

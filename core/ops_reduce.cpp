@@ -14,7 +14,7 @@ Tensor sum(const Tensor& a) {
     double total = 0.0;  // double: a float running sum loses digits over large tensors
     for (float v : a.data()) total += v;
     Tensor out(Array(Shape{}, static_cast<float>(total)));
-    record("sum", out, {a}, [sa = a.shape()](const Array& g) { return Grads{Array(sa, g())}; });
+    record("sum", out, {a}, [sa = a.shape()](Tensor g) { return Tensors{expand_to(g, sa)}; });
     return out;
 }
 
@@ -24,10 +24,8 @@ Tensor sum(const Tensor& a, std::int64_t dim, bool keepdim) {
     Array r = sum_dim_keep(a.data(), d);
     r.reshape(reduced_shape(a.shape(), d, keepdim));
     Tensor out(std::move(r));
-    record("sum", out, {a}, [sa = a.shape(), d](const Array& g) {
-        Array gk = g;
-        gk.reshape(reduced_shape(sa, d, true));
-        return Grads{expand_to(gk, sa)};
+    record("sum", out, {a}, [sa = a.shape(), d](Tensor g) {
+        return Tensors{expand_to(reshaped_to(std::move(g), reduced_shape(sa, d, true)), sa)};
     });
     return out;
 }
@@ -43,14 +41,15 @@ Tensor mean(const Tensor& a, std::int64_t dim, bool keepdim) {
     return mul(sum(a, dim, keepdim), 1.0f / static_cast<float>(a.shape()[d]));
 }
 
-// max of all elements -> 0-d.  d/da = g / (number of maxima) at each maximum, 0 elsewhere.
+// max of all elements -> 0-d.  d/da = g / (number of maxima) at each maximum, 0 elsewhere: g
+// times a constant mask, so the gradient is differentiable in g.
 Tensor max(const Tensor& a) {
     if (a.numel() == 0) throw Error("max: the tensor " + shape_str(a.shape()) + " is empty");
     const float m = *std::max_element(a.data().begin(), a.data().end());
     Tensor out(Array(Shape{}, m));
-    record("max", out, {a}, [a, m](const Array& g) {
+    record("max", out, {a}, [a, m](Tensor g) {
         const auto count = static_cast<float>(std::count(a.data().begin(), a.data().end(), m));
-        return Grads{Array(xt::where(xt::equal(a.data(), m), g() / count, 0.0f))};
+        return Tensors{g * Tensor(Array(xt::where(xt::equal(a.data(), m), 1.0f / count, 0.0f)))};
     });
     return out;
 }
@@ -75,7 +74,8 @@ std::vector<std::size_t> argmax_along(const Array& a, const DimSplit& s) {
 }
 }  // namespace
 
-// max over dim: the largest value along dim.  d/da = g at the element picked, 0 elsewhere.
+// max over dim: the largest value along dim.  d/da = g at the element picked, 0 elsewhere: g
+// broadcast back times a constant one-hot mask.
 Tensor max(const Tensor& a, std::int64_t dim, bool keepdim) {
     const std::size_t d = normalize_dim("max", dim, a.dim(), a.shape());
     if (a.shape()[d] == 0) throw Error("max: dim " + std::to_string(dim) + " of " + shape_str(a.shape()) + " is empty");
@@ -86,15 +86,12 @@ Tensor max(const Tensor& a, std::int64_t dim, bool keepdim) {
         for (std::size_t i = 0; i < s.inner; ++i)
             r.data()[o * s.inner + i] = a.data().data()[(o * s.n + idx[o * s.inner + i]) * s.inner + i];
     Tensor out(std::move(r));
-    if (autograd::will_record({&a})) {
-        record("max", out, {a}, [sa = a.shape(), s, idx = std::move(idx)](const Array& g) {
-            Array ga = xt::zeros<float>(sa);
-            for (std::size_t o = 0; o < s.outer; ++o)
-                for (std::size_t i = 0; i < s.inner; ++i)
-                    ga.data()[(o * s.n + idx[o * s.inner + i]) * s.inner + i] = g.data()[o * s.inner + i];
-            return Grads{std::move(ga)};
-        });
-    }
+    record("max", out, {a}, [sa = a.shape(), d, s, idx = std::move(idx)](Tensor g) {
+        Array picked = xt::zeros<float>(sa);
+        for (std::size_t o = 0; o < s.outer; ++o)
+            for (std::size_t i = 0; i < s.inner; ++i) picked.data()[(o * s.n + idx[o * s.inner + i]) * s.inner + i] = 1.0f;
+        return Tensors{reshaped_to(std::move(g), reduced_shape(sa, d, true)) * Tensor(std::move(picked))};
+    });
     return out;
 }
 

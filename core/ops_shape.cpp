@@ -1,5 +1,6 @@
 // Shape ops (reshape, view, flatten, transpose, permute, squeeze, unsqueeze, cat, stack, slicing)
-// and their gradients. Results are fresh copies of the values, never aliases.
+// and their gradients, each the inverse move (so differentiable to any order). Results are fresh
+// copies of the values, never aliases.
 #include <algorithm>
 #include <cstring>
 #include <numeric>
@@ -18,13 +19,11 @@ Tensor reshaped(const char* op, const Tensor& a, Shape shape) {
     Array r = a.data();
     r.reshape(shape);
     Tensor out(std::move(r));
-    record(op, out, {a}, [sa = a.shape()](const Array& g) {
-        Array ga = g;
-        ga.reshape(sa);
-        return Grads{std::move(ga)};
-    });
+    record(op, out, {a}, [sa = a.shape()](Tensor g) { return Tensors{reshaped_to(std::move(g), sa)}; });
     return out;
 }
+
+Tensor scatter_along(const Tensor& g, const Shape& shape, std::size_t d, const std::vector<std::size_t>& idx);
 
 // Picks positions `idx` along dim d: out[o, j, i] = a[o, idx[j], i] on [outer, n, inner] views.
 // d/da = g scattered back, adding where an index repeats.
@@ -39,18 +38,25 @@ Tensor gather_along(const char* op, const Tensor& a, std::size_t d, std::vector<
             std::memcpy(r.data() + (o * idx.size() + j) * s.inner, x + (o * s.n + idx[j]) * s.inner,
                         s.inner * sizeof(float));
     Tensor out(std::move(r));
-    if (autograd::will_record({&a})) {
-        record(op, out, {a}, [sa = a.shape(), s, idx = std::move(idx)](const Array& g) {
-            Array ga = xt::zeros<float>(sa);
-            for (std::size_t o = 0; o < s.outer; ++o)
-                for (std::size_t j = 0; j < idx.size(); ++j) {
-                    float* dst = ga.data() + (o * s.n + idx[j]) * s.inner;
-                    const float* src = g.data() + (o * idx.size() + j) * s.inner;
-                    for (std::size_t i = 0; i < s.inner; ++i) dst[i] += src[i];
-                }
-            return Grads{std::move(ga)};
-        });
-    }
+    record(op, out, {a}, [sa = a.shape(), d, idx = std::move(idx)](Tensor g) {
+        return Tensors{scatter_along(g, sa, d, idx)};
+    });
+    return out;
+}
+
+// The adjoint of gather_along: a zero tensor of `shape` with g's entries added at `idx` along d.
+// d/dg = gg gathered at idx.
+Tensor scatter_along(const Tensor& g, const Shape& shape, std::size_t d, const std::vector<std::size_t>& idx) {
+    const DimSplit s = split_at(shape, d);
+    Array r = xt::zeros<float>(shape);
+    for (std::size_t o = 0; o < s.outer; ++o)
+        for (std::size_t j = 0; j < idx.size(); ++j) {
+            float* dst = r.data() + (o * s.n + idx[j]) * s.inner;
+            const float* src = g.data().data() + (o * idx.size() + j) * s.inner;
+            for (std::size_t i = 0; i < s.inner; ++i) dst[i] += src[i];
+        }
+    Tensor out(std::move(r));
+    record("scatter", out, {g}, [d, idx](Tensor gg) { return Tensors{gather_along("gather", gg, d, idx)}; });
     return out;
 }
 
@@ -138,7 +144,8 @@ Tensor permute(const Tensor& a, const std::vector<std::int64_t>& dims) {
         inverse[perm[i]] = i;
     }
     Tensor out(Array(xt::transpose(a.data(), perm)));
-    record("permute", out, {a}, [inverse](const Array& g) { return Grads{Array(xt::transpose(g, inverse))}; });
+    std::vector<std::int64_t> back(inverse.begin(), inverse.end());
+    record("permute", out, {a}, [back](Tensor g) { return Tensors{permute(g, back)}; });
     return out;
 }
 
@@ -175,27 +182,23 @@ Tensor cat(const std::vector<Tensor>& ts, std::int64_t dim) {
     shape[d] = total;
     const DimSplit so = split_at(shape, d);
     Array r = Array::from_shape(shape);
-    std::vector<std::size_t> widths;  // n_t * inner: one contiguous block per tensor per outer row
     std::size_t offset = 0;
     for (const Tensor& t : ts) {
-        const std::size_t w = t.shape()[d] * so.inner;
+        const std::size_t w = t.shape()[d] * so.inner;  // one contiguous block per tensor per outer row
         for (std::size_t o = 0; o < so.outer; ++o)
             std::memcpy(r.data() + o * so.n * so.inner + offset, t.data().data() + o * w, w * sizeof(float));
-        widths.push_back(w);
         offset += w;
     }
     Tensor out(std::move(r));
-    std::vector<Shape> shapes;
-    for (const Tensor& t : ts) shapes.push_back(t.shape());
-    record("cat", out, ts, [so, widths, shapes](const Array& g) {
-        Grads grads;
-        std::size_t offset = 0;
-        for (std::size_t t = 0; t < widths.size(); ++t) {
-            Array gt = Array::from_shape(shapes[t]);
-            for (std::size_t o = 0; o < so.outer; ++o)
-                std::memcpy(gt.data() + o * widths[t], g.data() + o * so.n * so.inner + offset, widths[t] * sizeof(float));
-            offset += widths[t];
-            grads.push_back(std::move(gt));
+    std::vector<std::int64_t> sizes;
+    for (const Tensor& t : ts) sizes.push_back(static_cast<std::int64_t>(t.shape()[d]));
+    // d/dts[i] = the slice of g that ts[i] filled.
+    record("cat", out, ts, [d, sizes](Tensor g) {
+        Tensors grads;
+        std::int64_t offset = 0;
+        for (std::int64_t n : sizes) {
+            grads.push_back(slice(g, static_cast<std::int64_t>(d), offset, offset + n));
+            offset += n;
         }
         return grads;
     });
@@ -246,5 +249,18 @@ Tensor index_select(const Tensor& a, std::int64_t dim, const std::vector<std::si
     }
     return gather_along("index_select", a, d, index);
 }
+
+namespace detail {
+
+Tensor reshaped_to(Tensor g, const Shape& shape) {
+    if (g.shape() == shape) return g;
+    if (!autograd::is_grad_enabled() && g.is_sole_owner()) {
+        g.data().reshape(shape);  // a pass-through gradient nobody else holds: relabel, don't copy
+        return g;
+    }
+    return reshaped("reshape", g, shape);
+}
+
+}  // namespace detail
 
 }  // namespace xg

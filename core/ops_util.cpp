@@ -37,11 +37,6 @@ Array sum_to(const Array& g, const Shape& shape) {
     return r;
 }
 
-Array expand_to(const Array& g, const Shape& shape) {
-    if (g.shape() == shape) return g;
-    return Array(xt::broadcast(g, shape));
-}
-
 DimSplit split_at(const Shape& shape, std::size_t dim) {
     DimSplit s;
     for (std::size_t i = 0; i < shape.size(); ++i) {

@@ -1,5 +1,6 @@
-// Helpers shared by the op families (not part of the public API): broadcasting checks,
-// summing a broadcast gradient back to its input's shape, and dim bookkeeping.
+// Helpers shared by the op families (not part of the public API): broadcasting checks, summing a
+// broadcast gradient back to its input's shape, and dim bookkeeping. The Tensor helpers here are
+// differentiable ops themselves, so backward functions built from them support any order.
 #pragma once
 
 #include <cstddef>
@@ -10,17 +11,26 @@
 
 namespace xg::detail {
 
-using autograd::Grads;
 using autograd::record;
+using autograd::record_first_order;
+using autograd::Tensors;
 
 // The broadcast shape of a and b, or an Error naming `op` and both shapes.
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
 
-// Sums g over the dims that broadcasting expanded, so the result has `shape`.
+// Sums g over the dims that broadcasting expanded, so the result has `shape` (values only).
 Array sum_to(const Array& g, const Shape& shape);
 
-// g broadcast up to `shape` and materialised.
-Array expand_to(const Array& g, const Shape& shape);
+// The same as a differentiable op (its backward is expand_to); g itself when the shapes match.
+// Every broadcast input's gradient goes through it.
+Tensor sum_to(Tensor g, const Shape& shape);
+
+// g broadcast up to `shape` and materialised; its backward is sum_to.
+Tensor expand_to(const Tensor& g, const Shape& shape);
+
+// g with `shape` (same count), for a pass-through gradient: when nothing records and nothing
+// else holds g, its values are moved, not copied; otherwise a recorded reshape.
+Tensor reshaped_to(Tensor g, const Shape& shape);
 
 // A tensor viewed as [outer, n, inner] around `dim`: reductions and softmax loop over it.
 struct DimSplit {
@@ -30,11 +40,6 @@ DimSplit split_at(const Shape& shape, std::size_t dim);
 
 // Σ over dim d (the result keeps d as size 1); float accumulation in memory order.
 Array sum_dim_keep(const Array& a, std::size_t d);
-
-// C[m, n] = op(A) · op(B) (+ C when accumulate), row-major, op(X) = X or Xᵀ; A is [m, k] ([k, m]
-// when ta), B is [k, n] ([n, k] when tb). OpenBLAS sgemm, with the per-shape thread choice.
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* A, const float* B, float* C,
-          bool accumulate = false);
 
 // `shape` with `dim` removed, or set to 1 when keepdim.
 Shape reduced_shape(const Shape& shape, std::size_t dim, bool keepdim);

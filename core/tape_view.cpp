@@ -53,9 +53,11 @@ std::string tape_str(const Tensor& t, const TensorNames& names) {
     for (const auto& n : g.nodes) {
         const std::string op = n->name;
         s << "  #" << g.number.at(n.get()) << ' ' << op << std::string(op.size() < 20 ? 20 - op.size() : 1, ' ');
-        for (std::size_t i = 0; i < n->inputs.size(); ++i) {
-            const Tensor& in = n->inputs[i];
-            if (i) s << ", ";
+        bool first = true;
+        for (const Tensor& in : n->inputs) {
+            if (!in.defined()) continue;  // an absent optional input (a layer without bias)
+            if (!first) s << ", ";
+            first = false;
             if (in.grad_fn()) s << '#' << g.number.at(in.grad_fn().get());
             else s << leaf_name(in, names);
             s << ' ' << shape_str(in.shape());
@@ -88,6 +90,7 @@ std::string to_dot(const Tensor& t, const TensorNames& names) {
         s << "  op" << k << " [shape=box, style=\"rounded,filled\", fillcolor=\"#dae8fc\", label=\"#" << k << ' '
           << escape(n->name) << "\\n" << shape_str(n->out_shape) << "\"];\n";
         for (const Tensor& in : n->inputs) {
+            if (!in.defined()) continue;
             if (in.grad_fn()) s << "  op" << g.number.at(in.grad_fn().get());
             else s << "  " << leaf_id(in);
             s << " -> op" << k << ";\n";

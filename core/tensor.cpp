@@ -1,4 +1,4 @@
-// Tensor's makers, facts, printing, backward entry, and its op methods (which forward to ops.hpp).
+// Tensor's makers, facts, printing and backward entry. The op methods are defined in ops.hpp.
 #include "core/tensor.hpp"
 
 #include <cmath>
@@ -13,8 +13,16 @@
 namespace xg {
 
 Tensor::Tensor(Array data, bool requires_grad) : impl_(std::make_shared<TensorImpl>()) {
-    impl_->data = std::move(data);
+    impl_->values = std::make_shared<Array>(std::move(data));
     impl_->requires_grad = requires_grad;
+}
+
+Tensor Tensor::from_storage(std::shared_ptr<Array> storage, std::shared_ptr<autograd::Node> grad_fn) {
+    Tensor t;
+    t.impl_ = std::make_shared<TensorImpl>();
+    t.impl_->values = std::move(storage);
+    t.impl_->grad_fn = std::move(grad_fn);
+    return t;
 }
 
 Tensor Tensor::zeros(const Shape& shape, bool rg) { return Tensor(Array(xt::zeros<float>(shape)), rg); }
@@ -80,18 +88,20 @@ void require_defined(const Tensor& t, const char* what) {
 }
 }  // namespace
 
-const Shape& Tensor::shape() const { require_defined(*this, "shape"); return impl_->data.shape(); }
+const Shape& Tensor::shape() const { require_defined(*this, "shape"); return impl_->values->shape(); }
 std::size_t Tensor::dim() const { return shape().size(); }
-std::size_t Tensor::numel() const { require_defined(*this, "numel"); return impl_->data.size(); }
+std::size_t Tensor::numel() const { require_defined(*this, "numel"); return impl_->values->size(); }
 std::size_t Tensor::size(std::int64_t d) const { return shape()[normalize_dim("size", d, dim(), shape())]; }
-Array& Tensor::data() { require_defined(*this, "data"); return impl_->data; }
-const Array& Tensor::data() const { require_defined(*this, "data"); return impl_->data; }
+Array& Tensor::data() { require_defined(*this, "data"); return *impl_->values; }
+const Array& Tensor::data() const { require_defined(*this, "data"); return *impl_->values; }
+const std::shared_ptr<Array>& Tensor::storage() const { require_defined(*this, "storage"); return impl_->values; }
+bool Tensor::is_sole_owner() const { return impl_ && impl_.use_count() == 1 && impl_->values.use_count() == 1; }
 
 float Tensor::item() const {
     if (numel() != 1) {
         throw Error("item: only a one-element tensor converts to a number; this one has shape " + shape_str(shape()));
     }
-    return *impl_->data.data();
+    return *impl_->values->data();
 }
 
 bool Tensor::requires_grad() const { return impl_ && (impl_->requires_grad || impl_->grad_fn); }
@@ -110,70 +120,33 @@ Tensor Tensor::grad() const { require_defined(*this, "grad"); return impl_->grad
 Tensor& Tensor::mutable_grad() { require_defined(*this, "mutable_grad"); return impl_->grad; }
 const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { require_defined(*this, "grad_fn"); return impl_->grad_fn; }
 
-void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+void Tensor::backward(const Tensor& gradient, autograd::BackwardOptions options) const {
     require_defined(*this, "backward");
     if (!requires_grad()) {
         throw Error("backward: this tensor " + shape_str(shape()) +
                     " does not require grad and has no grad_fn (no input had requires_grad, or it was "
                     "computed under NoGradGuard)");
     }
-    Array seed;
-    if (gradient.defined()) {
-        if (gradient.shape() != shape()) {
-            throw Error("backward: gradient " + shape_str(gradient.shape()) + " does not match the tensor's shape " +
-                        shape_str(shape()));
-        }
-        seed = gradient.data();
-    } else {
-        if (numel() != 1) {
-            throw Error("backward: grad can be implicitly created only for a one-element output; this one is " +
-                        shape_str(shape()) + ", so pass a gradient of that shape");
-        }
-        seed = Array(shape(), 1.0f);
+    if (gradient.defined() && gradient.shape() != shape()) {
+        throw Error("backward: gradient " + shape_str(gradient.shape()) + " does not match the tensor's shape " +
+                    shape_str(shape()));
     }
-    autograd::run_backward(*this, std::move(seed), retain_graph);
+    if (!gradient.defined() && numel() != 1) {
+        throw Error("backward: grad can be implicitly created only for a one-element output; this one is " +
+                    shape_str(shape()) + ", so pass a gradient of that shape");
+    }
+    const Tensor seed = gradient.defined() ? gradient : Tensor(Array(shape(), 1.0f));
+    autograd::run_backward({*this}, {seed}, options.retain_graph.value_or(options.create_graph), options.create_graph);
 }
 
-Tensor Tensor::detach() const { return Tensor(data()); }
+Tensor Tensor::detach() const { return from_storage(storage()); }
 
+// A copy of the values.  d/da = g.
 Tensor Tensor::clone() const {
     Tensor out(data());
-    autograd::record("clone", out, {*this}, [](const Array& g) { return autograd::Grads{g}; });
+    autograd::record("clone", out, {*this}, [](Tensor g) { return autograd::Tensors{std::move(g)}; });
     return out;
 }
-
-Tensor Tensor::matmul(const Tensor& o) const { return xg::matmul(*this, o); }
-Tensor Tensor::sum() const { return xg::sum(*this); }
-Tensor Tensor::sum(std::int64_t d, bool k) const { return xg::sum(*this, d, k); }
-Tensor Tensor::mean() const { return xg::mean(*this); }
-Tensor Tensor::mean(std::int64_t d, bool k) const { return xg::mean(*this, d, k); }
-Tensor Tensor::max() const { return xg::max(*this); }
-Tensor Tensor::max(std::int64_t d, bool k) const { return xg::max(*this, d, k); }
-Tensor Tensor::argmax(std::int64_t d, bool k) const { return xg::argmax(*this, d, k); }
-Tensor Tensor::exp() const { return xg::exp(*this); }
-Tensor Tensor::log() const { return xg::log(*this); }
-Tensor Tensor::sqrt() const { return xg::sqrt(*this); }
-Tensor Tensor::pow(float e) const { return xg::pow(*this, e); }
-Tensor Tensor::pow(const Tensor& e) const { return xg::pow(*this, e); }
-Tensor Tensor::abs() const { return xg::abs(*this); }
-Tensor Tensor::relu() const { return xg::relu(*this); }
-Tensor Tensor::sigmoid() const { return xg::sigmoid(*this); }
-Tensor Tensor::tanh() const { return xg::tanh(*this); }
-Tensor Tensor::softmax(std::int64_t d) const { return xg::softmax(*this, d); }
-Tensor Tensor::log_softmax(std::int64_t d) const { return xg::log_softmax(*this, d); }
-Tensor Tensor::reshape(const std::vector<std::int64_t>& s) const { return xg::reshape(*this, s); }
-Tensor Tensor::view(const std::vector<std::int64_t>& s) const { return xg::view(*this, s); }
-Tensor Tensor::flatten(std::int64_t s, std::int64_t e) const { return xg::flatten(*this, s, e); }
-Tensor Tensor::transpose(std::int64_t a, std::int64_t b) const { return xg::transpose(*this, a, b); }
-Tensor Tensor::t() const { return xg::t(*this); }
-Tensor Tensor::permute(const std::vector<std::int64_t>& d) const { return xg::permute(*this, d); }
-Tensor Tensor::squeeze() const { return xg::squeeze(*this); }
-Tensor Tensor::squeeze(std::int64_t d) const { return xg::squeeze(*this, d); }
-Tensor Tensor::unsqueeze(std::int64_t d) const { return xg::unsqueeze(*this, d); }
-Tensor Tensor::slice(std::int64_t d, std::int64_t s, std::int64_t e, std::int64_t st) const {
-    return xg::slice(*this, d, s, e, st);
-}
-Tensor Tensor::select(std::int64_t d, std::int64_t i) const { return xg::select(*this, d, i); }
 
 namespace {
 // Writes dims [d, ndim) of the values starting at `offset`, PyTorch style, 4 decimals.

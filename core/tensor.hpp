@@ -1,11 +1,13 @@
 // Tensor: a cheap-to-copy handle to float32 values plus autograd state, like torch::Tensor.
-// Copies share values, gradient and history. Ops live in ops.hpp; the tape in autograd.hpp.
+// Copies share values, gradient and history. Ops live in ops.hpp (which also defines the op
+// methods declared below, each next to its free function); the tape is in autograd.hpp.
 #pragma once
 
 #include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/error.hpp"
@@ -15,7 +17,13 @@ namespace xg {
 
 namespace autograd {
 struct Node;
-}
+// backward()'s options, as PyTorch's keyword arguments. retain_graph defaults to create_graph:
+// a recorded backward pass refers to the nodes it ran through, so they must stay.
+struct BackwardOptions {
+    std::optional<bool> retain_graph{};
+    bool create_graph = false;  // record the backward pass, so the gradients can be differentiated again
+};
+}  // namespace autograd
 struct TensorImpl;
 
 class Tensor {
@@ -59,12 +67,15 @@ public:
 
     // ---- autograd ----
     // Seeds 1 for a one-element tensor; otherwise `gradient` must have this tensor's shape.
-    // The nodes used are freed afterwards unless retain_graph is true.
-    void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
-    Tensor detach() const;      // same values (copied), no history, requires_grad false
+    // The nodes used are freed afterwards unless retain_graph is true. With create_graph the
+    // backward pass is itself recorded: the leaves' grad() can then be differentiated again.
+    void backward(const Tensor& gradient = Tensor(), autograd::BackwardOptions options = {}) const;
+    void backward(const Tensor& gradient, bool retain_graph) const { backward(gradient, {.retain_graph = retain_graph}); }
+    void backward(autograd::BackwardOptions options) const { backward(Tensor(), options); }
+    Tensor detach() const;      // the same values (shared, not copied), no history, requires_grad false
     Tensor clone() const;       // a differentiable copy
 
-    // ---- ops as methods (each forwards to the free function of the same name in ops.hpp) ----
+    // ---- ops as methods: defined in ops.hpp, next to the free function each one calls ----
     Tensor matmul(const Tensor& other) const;
     Tensor sum() const;
     Tensor sum(std::int64_t dim, bool keepdim = false) const;
@@ -79,6 +90,8 @@ public:
     Tensor pow(float exponent) const;
     Tensor pow(const Tensor& exponent) const;
     Tensor abs() const;
+    Tensor sin() const;
+    Tensor cos() const;
     Tensor relu() const;
     Tensor sigmoid() const;
     Tensor tanh() const;
@@ -98,13 +111,21 @@ public:
 
     // For the tape and ops: the shared state behind the handle.
     TensorImpl* impl() const { return impl_.get(); }
+    // The values' shared storage: what an op saves for backward instead of a copy.
+    const std::shared_ptr<Array>& storage() const;
+    // A tensor on `storage` (shared, not copied) made by `grad_fn` (may be null): how the tape
+    // hands a node its own saved output back as a differentiable tensor.
+    static Tensor from_storage(std::shared_ptr<Array> storage, std::shared_ptr<autograd::Node> grad_fn = nullptr);
+    // True when nothing else refers to this tensor or its values: the tape may then update or
+    // move them in place (a gradient arriving by value) instead of copying.
+    bool is_sole_owner() const;
 
 private:
     std::shared_ptr<TensorImpl> impl_;
 };
 
 struct TensorImpl {
-    Array data;
+    std::shared_ptr<Array> values;                // shared with tensors and nodes that saved them
     Tensor grad;                                  // accumulated by backward, for leaves
     std::shared_ptr<autograd::Node> grad_fn;      // set for results recorded on the tape
     bool requires_grad = false;

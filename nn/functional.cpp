@@ -10,7 +10,7 @@
 
 namespace xg::nn::functional {
 
-using autograd::Grads;
+using autograd::Tensors;
 
 namespace {
 
@@ -90,7 +90,7 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction r) {
 }
 
 // Fused so the log clamp matches PyTorch and the gradient stays finite at x = 0 or 1:
-// d/dx = (x - t) / max(x(1 - x), 1e-12),  d/dt = log(1 - x) - log(x) (both clamped).
+// d/dx = (x - t) / max(x(1 - x), 1e-12),  d/dt = log(1 - x) - log(x) (both clamped). First-order.
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction r) {
     check_same_shape("binary_cross_entropy", input, target);
     for (float v : input.data()) {
@@ -104,15 +104,16 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction
     Array log_x = xt::maximum(xt::log(x), -100.0f);
     Array log_1mx = xt::maximum(xt::log(1.0f - x), -100.0f);
     Tensor losses(Array(-(t * log_x + (1.0f - t) * log_1mx)));
-    autograd::record("binary_cross_entropy", losses, {input, target},
-                     [input, target, log_x, log_1mx](const Array& g) {
-                         const Array& x = input.data();
-                         Grads grads(2);
-                         if (input.requires_grad())
-                             grads[0] = g * (x - target.data()) / xt::maximum(x * (1.0f - x), 1e-12f);
-                         if (target.requires_grad()) grads[1] = g * (log_1mx - log_x);
-                         return grads;
-                     });
+    autograd::record_first_order("binary_cross_entropy", losses, {input, target},
+                                 [input, target, log_x, log_1mx](Tensor gt) {
+                                     const Array& g = gt.data();
+                                     const Array& x = input.data();
+                                     Tensors grads(2);
+                                     if (input.requires_grad())
+                                         grads[0] = Tensor(Array(g * (x - target.data()) / xt::maximum(x * (1.0f - x), 1e-12f)));
+                                     if (target.requires_grad()) grads[1] = Tensor(Array(g * (log_1mx - log_x)));
+                                     return grads;
+                                 });
     return reduce(losses, r);
 }
 
@@ -122,16 +123,15 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     check_same_shape("binary_cross_entropy_with_logits", input, target);
     const Array& x = input.data();
     Tensor losses(Array(xt::maximum(x, 0.0f) - x * target.data() + xt::log1p(xt::exp(-xt::abs(x)))));
-    autograd::record("binary_cross_entropy_with_logits", losses, {input, target}, [input, target](const Array& g) {
-        Grads grads(2);
-        if (input.requires_grad()) grads[0] = g * (1.0f / (1.0f + xt::exp(-input.data())) - target.data());
-        if (target.requires_grad()) grads[1] = -g * input.data();
-        return grads;
+    autograd::record("binary_cross_entropy_with_logits", losses, {input, target}, [input, target](Tensor g) {
+        return Tensors{input.requires_grad() ? g * (sigmoid(input) - target) : Tensor(),
+                       target.requires_grad() ? -g * input : Tensor()};
     });
     return reduce(losses, r);
 }
 
-// loss_i = -input[i, t_i].  d/dinput[i, t_i] = -g_i (times the mean's 1/N); 0 elsewhere.
+// loss_i = -input[i, t_i].  d/dinput[i, t_i] = -g_i (times the mean's 1/N); 0 elsewhere: g times
+// a constant one-hot matrix, so differentiable again.
 Tensor nll_loss(const Tensor& input, const Tensor& target, Reduction r, std::int64_t ignore_index) {
     std::vector<std::int64_t> idx = class_indices("nll_loss", input, target, ignore_index);
     const std::size_t n = idx.size(), c = input.shape()[1];
@@ -140,23 +140,19 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, Reduction r, std::int
     for (std::size_t i = 0; i < n; ++i)
         if (idx[i] != ignore_index) losses(i) = -input.data().data()[i * c + static_cast<std::size_t>(idx[i])];
     Tensor out = reduce_picked(std::move(losses), r, scale);
-    if (autograd::will_record({&input})) {
-        autograd::record("nll_loss", out, {input}, [idx = std::move(idx), n, c, r, scale, ignore_index](const Array& g) {
-            Array gi = xt::zeros<float>({n, c});
-            for (std::size_t i = 0; i < n; ++i) {
-                if (idx[i] == ignore_index) continue;
-                const float gs = r == Reduction::none ? g.data()[i] : g() * scale;
-                gi.data()[i * c + static_cast<std::size_t>(idx[i])] = -gs;
-            }
-            return Grads{std::move(gi)};
-        });
-    }
+    autograd::record("nll_loss", out, {input}, [idx = std::move(idx), n, c, r, scale, ignore_index](Tensor g) {
+        Array picked = xt::zeros<float>({n, c});
+        for (std::size_t i = 0; i < n; ++i)
+            if (idx[i] != ignore_index) picked.data()[i * c + static_cast<std::size_t>(idx[i])] = r == Reduction::mean ? -scale : -1.0f;
+        Tensor gn = r == Reduction::none ? reshape(g, {static_cast<std::int64_t>(n), 1}) : g;  // [N, 1] or 0-d
+        return Tensors{gn * Tensor(std::move(picked))};
+    });
     return out;
 }
 
 // Fused log_softmax + nll_loss: one pass and one [N, C] gradient instead of two, and the
 // max-subtraction keeps logits of 1e4 finite. loss_i = logsumexp(x_i) - x_i[t_i],
-// d/dx_i = (softmax(x_i) - onehot(t_i)) · g_i.
+// d/dx_i = (softmax(x_i) - onehot(t_i)) · g_i. A fused kernel: first-order.
 Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction r, std::int64_t ignore_index) {
     std::vector<std::int64_t> idx = class_indices("cross_entropy", input, target, ignore_index);
     const std::size_t n = idx.size(), c = input.shape()[1];
@@ -170,9 +166,9 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction r, std
     for (std::size_t i = 0; i < n; ++i)
         if (idx[i] != ignore_index) losses(i) = -logp.data().data()[i * c + static_cast<std::size_t>(idx[i])];
     Tensor out = reduce_picked(std::move(losses), r, scale);
-    if (autograd::will_record({&input})) {
-        autograd::record("cross_entropy", out, {input},
-                         [logp = logp.data(), idx = std::move(idx), n, c, r, scale, ignore_index](const Array& g) {
+    autograd::record_first_order("cross_entropy", out, {input},
+                         [logp = logp.storage(), idx = std::move(idx), n, c, r, scale, ignore_index](Tensor gt) {
+                             const Array& g = gt.data();
                              Array gi = Array::from_shape({n, c});
                              for (std::size_t i = 0; i < n; ++i) {
                                  float* row = gi.data() + i * c;
@@ -181,13 +177,12 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction r, std
                                      continue;
                                  }
                                  const float gs = r == Reduction::none ? g.data()[i] : g() * scale;
-                                 const float* lp = logp.data() + i * c;
+                                 const float* lp = logp->data() + i * c;
                                  for (std::size_t j = 0; j < c; ++j) row[j] = std::exp(lp[j]) * gs;
                                  row[idx[i]] -= gs;
                              }
-                             return Grads{std::move(gi)};
+                             return Tensors{Tensor(std::move(gi))};
                          });
-    }
     return out;
 }
 

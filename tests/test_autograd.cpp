@@ -140,12 +140,127 @@ TEST_CASE("gradcheck: passes a right gradient and reports a wrong one", "[autogr
     auto wrong_square = [](const std::vector<Tensor>& v) {
         const Tensor& a = v[0];
         Tensor out(Array(a.data() * a.data()));
-        autograd::record("wrong_square", out, {a}, [a](const Array& g) {
-            return autograd::Grads{Array(g * a.data())};  // should be 2 * a
+        autograd::record("wrong_square", out, {a}, [a](Tensor g) {
+            return autograd::Tensors{g * a};  // should be 2 * a
         });
         return out;
     };
     CHECK_THROWS_WITH(autograd::gradcheck(wrong_square, {x}),
                       Catch::Contains("gradcheck: input 0 [3]") && Catch::Contains("analytic"));
     CHECK_FALSE(x.grad().defined());  // gradcheck leaves the inputs' grads clear
+}
+
+// ---- gradients of gradients: create_graph, autograd::grad ----
+
+TEST_CASE("grad: d/dx x³ = 3x², and with create_graph d²/dx² = 6x, d³/dx³ = 6", "[autograd][grad2]") {
+    Tensor x = Tensor::from({0.5, -1.5, 2}).requires_grad_();
+    Tensor y = sum(pow(x, 3.0f));
+    Tensor dy = autograd::grad({y}, {x}, {.create_graph = true})[0];
+    CHECK(test::all_close(dy, Tensor::from({0.75, 6.75, 12})));
+    CHECK(dy.requires_grad());  // the gradient has a tape of its own
+    Tensor d2y = autograd::grad({sum(dy)}, {x}, {.create_graph = true})[0];
+    CHECK(test::all_close(d2y, Tensor::from({3, -9, 12})));
+    Tensor d3y = autograd::grad({sum(d2y)}, {x})[0];
+    CHECK(test::all_close(d3y, Tensor::from({6, 6, 6})));
+    CHECK_FALSE(x.grad().defined());  // grad() returns gradients and leaves .grad() alone
+}
+
+TEST_CASE("grad: backward({.create_graph = true}) makes .grad() differentiable", "[autograd][grad2]") {
+    Tensor x = Tensor::from({0.3, -0.7}).requires_grad_();
+    Tensor y = sum(tanh(x));
+    y.backward({.create_graph = true});
+    Tensor g = x.grad();  // 1 - tanh²x, with a tape
+    REQUIRE(g.requires_grad());
+    x.mutable_grad() = Tensor();
+    sum(g).backward();  // d/dx (1 - tanh²x) = -2 tanh x (1 - tanh²x)
+    const Array t = xt::tanh(x.data());
+    CHECK(test::all_close(x.grad().data(), Array(-2.0f * t * (1.0f - t * t)), 1e-6f));
+}
+
+TEST_CASE("grad: intermediate inputs, grad_outputs and several outputs", "[autograd][grad2]") {
+    Tensor x = Tensor::from({1, 2, 3}).requires_grad_();
+    Tensor h = x * x;          // an intermediate
+    Tensor a = sum(h * 2.0f), b = h * 3.0f;
+    std::vector<Tensor> g = autograd::grad({a, b}, {h, x}, {.grad_outputs = {Tensor::ones({}), Tensor::from({1, 0, 2})}});
+    CHECK(test::all_close(g[0], Tensor::from({5, 2, 8})));              // 2 + 3·[1, 0, 2]
+    CHECK(test::all_close(g[1], Tensor::from({10, 8, 48})));            // 2x · that
+    CHECK_THROWS_WITH(autograd::grad({b}, {x}), Catch::Contains("grad can be implicitly created only for a one-element"));
+    CHECK_THROWS_WITH(autograd::grad({a}, {x}, {.grad_outputs = {Tensor::ones({2})}}),
+                      Catch::Contains("grad_outputs[0] [2] does not match output []"));
+}
+
+TEST_CASE("grad: an unused input is an error unless allow_unused", "[autograd][grad2][errors]") {
+    Tensor x = Tensor::from({1, 2}).requires_grad_(), z = Tensor::from({3}).requires_grad_();
+    Tensor y = sum(x * x);
+    CHECK_THROWS_WITH(autograd::grad({y}, {x, z}, {.retain_graph = true}),
+                      Catch::Contains("input 1 [1] was not used") && Catch::Contains("allow_unused"));
+    std::vector<Tensor> g = autograd::grad({y}, {x, z}, {.allow_unused = true});
+    CHECK(test::all_close(g[0], Tensor::from({2, 4})));
+    CHECK_FALSE(g[1].defined());
+    Tensor c = Tensor::from({1});
+    CHECK_THROWS_WITH(autograd::grad({sum(x * c)}, {c}), Catch::Contains("input 0 does not require grad"));
+}
+
+TEST_CASE("grad: the Hessian of a quadratic ½xᵀAx + bᵀx is exactly (A + Aᵀ)/2", "[autograd][grad2]") {
+    Tensor A = Tensor::from({{2, 1, 0}, {3, 4, -1}, {0, 1, 5}});
+    Tensor b = Tensor::from({1, -2, 0.5});
+    Tensor x = Tensor::from({0.3, -1.2, 2.0}).requires_grad_();
+    auto f = [&](const Tensor& v) { return matmul(v, matmul(A, v)) * 0.5f + matmul(b, v); };
+    Tensor g = autograd::grad({f(x)}, {x}, {.create_graph = true})[0];
+    std::vector<Tensor> rows;
+    for (std::int64_t i = 0; i < 3; ++i) rows.push_back(autograd::grad({select(g, 0, i)}, {x}, {.retain_graph = true})[0]);
+    const Array H = stack(rows).data();
+    const Array expected = (A.data() + xt::transpose(A.data())) * 0.5f;
+    CHECK(H == expected);  // exact: every second derivative is a sum of products of A's entries by ½
+}
+
+TEST_CASE("grad: hvp of a quadratic is its Hessian times v", "[autograd][grad2]") {
+    Tensor A = Tensor::from({{2, 1}, {1, 3}});
+    auto [value, hv] = autograd::functional::hvp(
+        [&](const std::vector<Tensor>& v) { return matmul(v[0], matmul(A, v[0])) * 0.5f; }, {Tensor::from({1, 2})},
+        {Tensor::from({1, -1})});
+    CHECK(value.item() == Approx(0.5f * (2 + 2 * 2 + 12)));
+    CHECK(test::all_close(hv[0], Tensor::from({1, -2})));
+}
+
+TEST_CASE("grad: a second-order pass through a first-order-only op names the op", "[autograd][grad2][errors]") {
+    Tensor x = Tensor::randn({1, 1, 4, 4}).requires_grad_();
+    Tensor w = Tensor::randn({2, 1, 3, 3}).requires_grad_();
+    Tensor y = sum(conv2d(x, w) * conv2d(x, w));
+    Tensor gx = autograd::grad({y}, {x}, {.create_graph = true})[0];  // first order: fine
+    CHECK(gx.requires_grad());
+    CHECK_THROWS_WITH(autograd::grad({sum(gx)}, {w}),
+                      Catch::Contains("conv2d") && Catch::Contains("first-order") && Catch::Contains("second-order"));
+    // First-order training through the same op is unaffected.
+    sum(conv2d(x, w)).backward();
+    CHECK(w.grad().defined());
+}
+
+TEST_CASE("grad: without create_graph nothing is recorded and the nodes are freed", "[autograd][grad2]") {
+    const auto before = autograd::live_nodes();
+    {
+        Tensor x = Tensor::from({1, 2}).requires_grad_();
+        Tensor y = sum(exp(x) * x);
+        Tensor g = autograd::grad({y}, {x})[0];
+        CHECK_FALSE(g.requires_grad());
+        CHECK_THROWS_WITH(autograd::grad({y}, {x}), Catch::Contains("already freed"));
+    }
+    CHECK(autograd::live_nodes() == before);
+}
+
+TEST_CASE("grad: create_graph over many steps leaves no nodes behind", "[autograd][grad2]") {
+    const auto before = autograd::live_nodes();
+    Tensor w = Tensor::from({0.5, -0.3}).requires_grad_();
+    for (int step = 0; step < 200; ++step) {
+        Tensor x = Tensor::from({0.1f * static_cast<float>(step % 7), 1.0f}).requires_grad_();
+        Tensor u = tanh(x * w);
+        Tensor du = autograd::grad({sum(u)}, {x}, {.create_graph = true})[0];
+        Tensor loss = sum(du * du);
+        w.mutable_grad() = Tensor();
+        loss.backward();
+        NoGradGuard no_grad;
+        w.data() -= 0.01f * w.grad().data();
+    }
+    w.mutable_grad() = Tensor();
+    CHECK(autograd::live_nodes() == before);
 }

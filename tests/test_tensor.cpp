@@ -36,7 +36,12 @@ TEST_CASE("Tensor: copies share values, grad and history, like torch::Tensor", "
     CHECK(a.data()(0) == 5.0f);
     Tensor d = a.detach();
     d.data()(0) = 1.0f;
-    CHECK(a.data()(0) == 5.0f);  // detach copies the values
+    CHECK(a.data()(0) == 1.0f);  // detach shares the values, as torch's detach() does
+    CHECK(d.storage() == a.storage());
+    CHECK_FALSE(d.requires_grad());
+    Tensor c = a.clone();
+    c.data()(0) = 7.0f;
+    CHECK(a.data()(0) == 1.0f);  // clone copies them
 }
 
 TEST_CASE("Tensor: facts", "[tensor]") {
