@@ -1,8 +1,14 @@
-// Test helpers: value comparison, and the gradcheck table that every op file adds rows to.
+// Test helpers: value comparison, and the gradient tables that every op file adds rows to.
 //
-// To check a new op's gradient, add a row to the table in its test file:
-//   {"mul: grad, broadcast [3, 1] * [1, 4]", {{3, 1}, {1, 4}}, [](auto& x) { return x[0] * x[1]; }},
-// Each row becomes its own test case (tagged [grad]) and its own CTest entry.
+// To check a new op, add a row to the table in its test file:
+//   {"mul: grad, broadcast [3, 1] * [1, 4]", {{3, 1}, {1, 4}}, [](V x) { return x[0] * x[1]; }},
+// and the same row (name, shapes, domain, the op in PyTorch) to tests/reference/make_op_reference.py,
+// then run that script. Each row becomes its own test case (tagged [grad]) and its own CTest entry,
+// which checks, on inputs both languages draw from the row's name:
+//   - the gradient against central differences (gradcheck);
+//   - for ops registered with Order::second, the second derivatives too (gradgradcheck);
+//   - for op tables (register_op_cases), the forward values, the gradients and the second
+//     derivatives against PyTorch's, from tests/reference/ops.txt.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -23,6 +29,9 @@ enum class Domain {
     distinct,        // a shuffled ramp, gaps of 0.1: max and other ties-sensitive ops
 };
 
+// The highest order of derivative an op claims (fused first-order kernels: Order::first).
+enum class Order { first, second };
+
 struct GradCase {
     std::string name;
     std::vector<Shape> shapes;  // one per input; every input requires grad
@@ -32,11 +41,28 @@ struct GradCase {
     float rtol = 1e-2f;
 };
 
-// Registers each case as a Catch2 test case; returns true so it can initialise a static.
-bool register_grad_cases(std::vector<GradCase> cases);
+// Registers each case as a Catch2 test case, checked numerically to `order`; returns true so it
+// can initialise a static. For rows whose inputs PyTorch can't reproduce (layers drawing their
+// own weights).
+bool register_grad_cases(std::vector<GradCase> cases, Order order = Order::second);
+// The same, and every row must also match PyTorch's reference numbers: the op tables.
+bool register_op_cases(std::vector<GradCase> cases, Order order = Order::second);
 
-// Inputs for a case, drawn from its domain with a generator seeded by the case's name.
+// Inputs for a case, drawn from its domain with a generator seeded by the case's name (the
+// same numbers make_op_reference.py draws).
 std::vector<Tensor> make_inputs(const GradCase& c);
+
+// A small generator both this file and make_op_reference.py implement: FNV-1a of a text seeds
+// splitmix64; uniform() gives multiples of 2^-24 in [0, 1), exact in float.
+class Stream {
+public:
+    explicit Stream(const std::string& seed);
+    std::uint64_t next();
+    double uniform() { return static_cast<double>(next() >> 40) * 0x1p-24; }
+
+private:
+    std::uint64_t state_;
+};
 
 // Element-wise |a - b| <= tol, with shapes equal; prints both on failure.
 bool all_close(const Array& a, const Array& b, float tol = 1e-5f);

@@ -9,7 +9,7 @@ using xg::test::Domain;
 
 namespace {
 using V = const std::vector<Tensor>&;
-const bool registered = test::register_grad_cases({
+const bool registered = test::register_op_cases({
     {"relu: grad", {{3, 4}}, [](V x) { return relu(x[0]); }, Domain::off_zero},
     {"leaky_relu: grad, slope 0.1", {{3, 4}}, [](V x) { return leaky_relu(x[0], 0.1f); }, Domain::off_zero},
     {"sigmoid: grad", {{3, 4}}, [](V x) { return sigmoid(x[0]); }},

@@ -7,7 +7,7 @@ using xg::test::Domain;
 
 namespace {
 using V = const std::vector<Tensor>&;
-const bool registered = test::register_grad_cases({
+const bool registered = test::register_op_cases({
     {"conv2d: grad, [2, 3, 5, 5] * [4, 3, 3, 3] + bias", {{2, 3, 5, 5}, {4, 3, 3, 3}, {4}},
      [](V x) { return conv2d(x[0], x[1], x[2]); }},
     {"conv2d: grad, stride 2, padding 1", {{2, 2, 6, 5}, {3, 2, 3, 3}, {3}}, [](V x) { return conv2d(x[0], x[1], x[2], 2, 1); }},
@@ -16,7 +16,7 @@ const bool registered = test::register_grad_cases({
     {"max_pool2d: grad, 3x3 stride 2 padding 1", {{1, 2, 5, 5}}, [](V x) { return max_pool2d(x[0], 3, 2, 1); }, Domain::distinct},
     {"avg_pool2d: grad, 2x2", {{2, 3, 4, 6}}, [](V x) { return avg_pool2d(x[0], 2); }},
     {"avg_pool2d: grad, 3x3 stride 1 padding 1", {{1, 2, 4, 4}}, [](V x) { return avg_pool2d(x[0], 3, 1, 1); }},
-});
+}, test::Order::first);  // fused kernels: first-order only
 
 // out[n, o, y, x] = b[o] + Σ_c,i,j w[o, c, i, j] · in[n, c, y·s + i - p, x·s + j - p]
 Array naive_conv(const Array& in, const Array& w, const Array& b, std::size_t s, std::size_t p) {

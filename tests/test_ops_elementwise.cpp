@@ -1,5 +1,5 @@
-// Elementwise ops: forward values, gradients (equal shapes, each broadcast direction, scalars),
-// and the errors for shapes that can't broadcast.
+// Elementwise ops: forward values, gradients and second derivatives (equal shapes, each broadcast
+// direction, scalars), and the errors for shapes that can't broadcast.
 #include "helpers.hpp"
 
 using namespace xg;
@@ -7,7 +7,7 @@ using xg::test::Domain;
 
 namespace {
 using V = const std::vector<Tensor>&;
-const bool registered = test::register_grad_cases({
+const bool registered = test::register_op_cases({
     {"add: grad, equal shapes [2, 3]", {{2, 3}, {2, 3}}, [](V x) { return x[0] + x[1]; }},
     {"add: grad, broadcast [4, 1, 3] + [2, 3]", {{4, 1, 3}, {2, 3}}, [](V x) { return x[0] + x[1]; }},
     {"add: grad, broadcast [3] + [2, 3]", {{3}, {2, 3}}, [](V x) { return x[0] + x[1]; }},
@@ -34,6 +34,10 @@ const bool registered = test::register_grad_cases({
     {"pow: grad, tensor exponent broadcast [2, 3] ^ [3]", {{2, 3}, {3}}, [](V x) { return pow(x[0], x[1]); },
      Domain::positive},
     {"abs: grad", {{2, 3}}, [](V x) { return abs(x[0]); }, Domain::off_zero},
+    {"sin: grad", {{2, 3}}, [](V x) { return sin(x[0] * 3.0f); }},
+    {"cos: grad", {{2, 3}}, [](V x) { return cos(x[0] * 3.0f); }},
+    {"erf: grad", {{2, 3}}, [](V x) { return erf(x[0] * 2.0f); }},
+    {"composite: grad, exp(sin(a) * b) / (1 + b²)", {{2, 3}, {3}}, [](V x) { return exp(sin(x[0]) * x[1]) / (1.0f + x[1] * x[1]); }},
 });
 }  // namespace
 

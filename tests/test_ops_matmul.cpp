@@ -5,7 +5,7 @@ using namespace xg;
 
 namespace {
 using V = const std::vector<Tensor>&;
-const bool registered = test::register_grad_cases({
+const bool registered = test::register_op_cases({
     {"matmul: grad, [3, 4] @ [4, 5]", {{3, 4}, {4, 5}}, [](V x) { return matmul(x[0], x[1]); }},
     {"matmul: grad, [1, 4] @ [4, 1]", {{1, 4}, {4, 1}}, [](V x) { return matmul(x[0], x[1]); }},
     {"matmul: grad, vector [4] @ [4, 3]", {{4}, {4, 3}}, [](V x) { return matmul(x[0], x[1]); }},

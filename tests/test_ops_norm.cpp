@@ -7,14 +7,14 @@ using namespace xg;
 
 namespace {
 using V = const std::vector<Tensor>&;
-const bool registered = test::register_grad_cases({
+const bool registered = test::register_op_cases({
     {"batch_norm: grad, training, [6, 3] with weight and bias", {{6, 3}, {3}, {3}},
      [](V x) { return batch_norm(x[0], Tensor(), Tensor(), x[1], x[2], true); }},
     {"batch_norm: grad, training, [2, 3, 2, 2]", {{2, 3, 2, 2}, {3}, {3}},
      [](V x) { return batch_norm(x[0], Tensor(), Tensor(), x[1], x[2], true); }},
     {"batch_norm: grad, eval with running statistics", {{4, 3}, {3}, {3}},
      [](V x) { return batch_norm(x[0], Tensor::from({0.1, -0.2, 0.3}), Tensor::from({1.5, 0.5, 2.0}), x[1], x[2], false); }},
-});
+}, test::Order::first);  // fused kernels: first-order only
 }  // namespace
 
 TEST_CASE("batch_norm: normalises per channel and updates the running statistics", "[ops][norm]") {

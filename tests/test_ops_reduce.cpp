@@ -6,7 +6,7 @@ using xg::test::Domain;
 
 namespace {
 using V = const std::vector<Tensor>&;
-const bool registered = test::register_grad_cases({
+const bool registered = test::register_op_cases({
     {"sum: grad, all elements", {{2, 3, 4}}, [](V x) { return sum(x[0]); }},
     {"sum: grad, dim 0", {{2, 3, 4}}, [](V x) { return sum(x[0], 0); }},
     {"sum: grad, dim 1 keepdim", {{2, 3, 4}}, [](V x) { return sum(x[0], 1, true); }},

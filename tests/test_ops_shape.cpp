@@ -6,7 +6,7 @@ using namespace xg;
 
 namespace {
 using V = const std::vector<Tensor>&;
-const bool registered = test::register_grad_cases({
+const bool registered = test::register_op_cases({
     {"reshape: grad, [2, 3, 4] -> [4, -1]", {{2, 3, 4}}, [](V x) { return reshape(x[0], {4, -1}); }},
     {"view: grad, [6] -> [2, 3]", {{6}}, [](V x) { return x[0].view({2, 3}); }},
     {"flatten: grad, dims 1..-1", {{2, 3, 4}}, [](V x) { return flatten(x[0], 1); }},

@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+"""PyTorch's numbers for every row of xgrad's op tables (run with Debian's python3-torch):
+
+    /usr/bin/python3 tests/reference/make_op_reference.py
+
+For each row: the inputs are drawn from the row's name exactly as tests/helpers.cpp draws them
+(FNV-1a + splitmix64), then PyTorch computes the forward values, the gradient of sum(out * w) for
+every input, and (for ops that claim it) the gradient of sum_k sum(grad_k * u_k), a second
+derivative, with torch.autograd.grad(create_graph=True). Writes tests/reference/ops.txt as
+"row<TAB>kind<TAB>values". The output is committed; CI does not need PyTorch.
+
+To add an op: add its row here with the same name, shapes and domain as in its test file.
+"""
+import os
+
+import torch
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float32)
+here = os.path.dirname(os.path.abspath(__file__))
+MASK = (1 << 64) - 1
+
+
+class Stream:
+    """The generator of tests/helpers.hpp: FNV-1a of the seed text, then splitmix64."""
+
+    def __init__(self, seed):
+        h = 14695981039346656037
+        for c in seed.encode("utf-8"):
+            h = ((h ^ c) * 1099511628211) & MASK
+        self.state = h
+
+    def next(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        return z ^ (z >> 31)
+
+    def uniform(self):
+        return (self.next() >> 40) * 2.0 ** -24
+
+
+def numel(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def make_inputs(name, shapes, domain):
+    s = Stream(name)
+    out = []
+    for shape in shapes:
+        n = numel(shape)
+        if domain == "distinct":
+            ramp = [0.1 * i - 0.05 * n for i in range(n)]
+            for i in range(n - 1, 0, -1):
+                j = s.next() % (i + 1)
+                ramp[i], ramp[j] = ramp[j], ramp[i]
+            vals = ramp
+        else:
+            vals = []
+            for _ in range(n):
+                r = s.uniform()
+                if domain == "any":
+                    vals.append(2.0 * r - 1.0)
+                elif domain == "positive":
+                    vals.append(0.5 + 1.5 * r)
+                elif domain == "off_zero":
+                    sign = -1.0 if s.uniform() < 0.5 else 1.0
+                    vals.append(sign * (0.2 + 0.8 * r))
+        out.append(torch.tensor(vals, dtype=torch.float32).reshape(shape).requires_grad_(True))
+    return out
+
+
+def random_like(stream, shape):
+    return torch.tensor([2.0 * stream.uniform() - 1.0 for _ in range(numel(shape))], dtype=torch.float32).reshape(shape)
+
+
+CLASSES = torch.tensor([3, 0, 1])
+rows = []  # (name, shapes, fn, domain, second_order)
+
+
+def row(name, shapes, fn, domain="any", second=True):
+    rows.append((name, shapes, fn, domain, second))
+
+
+def first(name, shapes, fn, domain="any"):
+    row(name, shapes, fn, domain, second=False)
+
+
+# ---- tests/test_ops_elementwise.cpp ----
+row("add: grad, equal shapes [2, 3]", [[2, 3], [2, 3]], lambda x: x[0] + x[1])
+row("add: grad, broadcast [4, 1, 3] + [2, 3]", [[4, 1, 3], [2, 3]], lambda x: x[0] + x[1])
+row("add: grad, broadcast [3] + [2, 3]", [[3], [2, 3]], lambda x: x[0] + x[1])
+row("add: grad, 0-d scalar + matrix", [[], [2, 3]], lambda x: x[0] + x[1])
+row("add: grad, tensor + float", [[2, 3]], lambda x: 2.5 + x[0] + 1.0)
+row("sub: grad, broadcast [3, 1] - [1, 4]", [[3, 1], [1, 4]], lambda x: x[0] - x[1])
+row("sub: grad, float - tensor and tensor - float", [[2, 3]], lambda x: (1.0 - x[0]) - 2.0)
+row("mul: grad, equal shapes [2, 3]", [[2, 3], [2, 3]], lambda x: x[0] * x[1])
+row("mul: grad, broadcast [3, 1] * [1, 4]", [[3, 1], [1, 4]], lambda x: x[0] * x[1])
+row("mul: grad, broadcast [4, 1, 3] * [2, 3]", [[4, 1, 3], [2, 3]], lambda x: x[0] * x[1])
+row("mul: grad, scalar [1] * matrix [2, 3]", [[1], [2, 3]], lambda x: x[0] * x[1])
+row("mul: grad, tensor * float", [[2, 3]], lambda x: 3.0 * x[0] * 0.5)
+row("mul: grad, same tensor twice x * x", [[2, 3]], lambda x: x[0] * x[0])
+row("div: grad, equal shapes", [[2, 3], [2, 3]], lambda x: x[0] / x[1], "positive")
+row("div: grad, broadcast [2, 3] / [3]", [[2, 3], [3]], lambda x: x[0] / x[1], "positive")
+row("div: grad, broadcast [1] / [2, 3]", [[1], [2, 3]], lambda x: x[0] / x[1], "positive")
+row("div: grad, float / tensor and tensor / float", [[2, 3]], lambda x: 2.0 / x[0] * (1.0 / 4.0), "positive")
+row("neg: grad", [[2, 3]], lambda x: -x[0])
+row("exp: grad", [[2, 3]], lambda x: torch.exp(x[0]))
+row("log: grad", [[2, 3]], lambda x: torch.log(x[0]), "positive")
+row("sqrt: grad", [[2, 3]], lambda x: torch.sqrt(x[0]), "positive")
+row("pow: grad, float exponent 3", [[2, 3]], lambda x: torch.pow(x[0], 3.0))
+row("pow: grad, float exponent -1.5", [[2, 3]], lambda x: torch.pow(x[0], -1.5), "positive")
+row("pow: grad, tensor exponent broadcast [2, 3] ^ [3]", [[2, 3], [3]], lambda x: torch.pow(x[0], x[1]), "positive")
+row("abs: grad", [[2, 3]], lambda x: torch.abs(x[0]), "off_zero")
+row("sin: grad", [[2, 3]], lambda x: torch.sin(x[0] * 3.0))
+row("cos: grad", [[2, 3]], lambda x: torch.cos(x[0] * 3.0))
+row("erf: grad", [[2, 3]], lambda x: torch.erf(x[0] * 2.0))
+row("composite: grad, exp(sin(a) * b) / (1 + b²)", [[2, 3], [3]],
+    lambda x: torch.exp(torch.sin(x[0]) * x[1]) / (1.0 + x[1] * x[1]))
+
+# ---- tests/test_ops_activation.cpp ----
+row("relu: grad", [[3, 4]], lambda x: torch.relu(x[0]), "off_zero")
+row("leaky_relu: grad, slope 0.1", [[3, 4]], lambda x: F.leaky_relu(x[0], 0.1), "off_zero")
+row("sigmoid: grad", [[3, 4]], lambda x: torch.sigmoid(x[0]))
+row("tanh: grad", [[3, 4]], lambda x: torch.tanh(x[0]))
+row("gelu: grad, exact (erf)", [[3, 4]], lambda x: F.gelu(x[0]))
+row("gelu: grad, tanh approximation", [[3, 4]], lambda x: F.gelu(x[0], approximate="tanh"))
+row("softmax: grad, dim 1", [[3, 4]], lambda x: torch.softmax(x[0], 1))
+row("softmax: grad, dim 0 of 3-D", [[3, 2, 4]], lambda x: torch.softmax(x[0], 0))
+row("log_softmax: grad, dim -1", [[3, 4]], lambda x: torch.log_softmax(x[0], -1))
+row("log_softmax: grad, dim 1 of 3-D", [[2, 3, 4]], lambda x: torch.log_softmax(x[0], 1))
+
+# ---- tests/test_ops_reduce.cpp ----
+row("sum: grad, all elements", [[2, 3, 4]], lambda x: torch.sum(x[0]))
+row("sum: grad, dim 0", [[2, 3, 4]], lambda x: torch.sum(x[0], 0))
+row("sum: grad, dim 1 keepdim", [[2, 3, 4]], lambda x: torch.sum(x[0], 1, keepdim=True))
+row("sum: grad, dim -1", [[2, 3, 4]], lambda x: torch.sum(x[0], -1))
+row("sum: grad, dim -1 keepdim", [[2, 3, 4]], lambda x: torch.sum(x[0], -1, keepdim=True))
+row("mean: grad, all elements", [[2, 3]], lambda x: torch.mean(x[0]))
+row("mean: grad, dim 1", [[2, 3, 4]], lambda x: torch.mean(x[0], 1))
+row("mean: grad, dim -3 keepdim", [[2, 3, 4]], lambda x: torch.mean(x[0], -3, keepdim=True))
+row("max: grad, all elements", [[3, 4]], lambda x: torch.max(x[0]), "distinct")
+row("max: grad, dim 0", [[3, 4]], lambda x: torch.max(x[0], 0).values, "distinct")
+row("max: grad, dim 1 keepdim", [[2, 3, 4]], lambda x: torch.max(x[0], 1, keepdim=True).values, "distinct")
+row("max: grad, dim -1", [[2, 3, 4]], lambda x: torch.max(x[0], -1).values, "distinct")
+
+# ---- tests/test_ops_matmul.cpp ----
+row("matmul: grad, [3, 4] @ [4, 5]", [[3, 4], [4, 5]], lambda x: torch.matmul(x[0], x[1]))
+row("matmul: grad, [1, 4] @ [4, 1]", [[1, 4], [4, 1]], lambda x: torch.matmul(x[0], x[1]))
+row("matmul: grad, vector [4] @ [4, 3]", [[4], [4, 3]], lambda x: torch.matmul(x[0], x[1]))
+row("matmul: grad, [3, 4] @ vector [4]", [[3, 4], [4]], lambda x: torch.matmul(x[0], x[1]))
+row("matmul: grad, dot [4] @ [4]", [[4], [4]], lambda x: torch.matmul(x[0], x[1]))
+row("matmul: grad, batched [2, 3, 4] @ [2, 4, 5]", [[2, 3, 4], [2, 4, 5]], lambda x: torch.matmul(x[0], x[1]))
+row("matmul: grad, batched [2, 3, 4] @ shared [4, 5]", [[2, 3, 4], [4, 5]], lambda x: torch.matmul(x[0], x[1]))
+row("matmul: grad, shared [3, 4] @ batched [2, 4, 5]", [[3, 4], [2, 4, 5]], lambda x: torch.matmul(x[0], x[1]))
+row("linear: grad, x [3, 4], weight [5, 4], bias [5]", [[3, 4], [5, 4], [5]], lambda x: F.linear(x[0], x[1], x[2]))
+row("linear: grad, without bias", [[3, 4], [2, 4]], lambda x: F.linear(x[0], x[1]))
+
+# ---- tests/test_ops_shape.cpp ----
+row("reshape: grad, [2, 3, 4] -> [4, -1]", [[2, 3, 4]], lambda x: torch.reshape(x[0], (4, -1)))
+row("view: grad, [6] -> [2, 3]", [[6]], lambda x: x[0].view(2, 3))
+row("flatten: grad, dims 1..-1", [[2, 3, 4]], lambda x: torch.flatten(x[0], 1))
+row("transpose: grad, dims 0 and 2", [[2, 3, 4]], lambda x: torch.transpose(x[0], 0, 2))
+row("t: grad, [3, 4]", [[3, 4]], lambda x: x[0].t())
+row("permute: grad, (2, 0, 1)", [[2, 3, 4]], lambda x: x[0].permute(2, 0, 1))
+row("squeeze: grad, all size-1 dims", [[2, 1, 3, 1]], lambda x: torch.squeeze(x[0]))
+row("squeeze: grad, dim -1", [[2, 1, 3, 1]], lambda x: torch.squeeze(x[0], -1))
+row("unsqueeze: grad, dim 1", [[2, 3]], lambda x: torch.unsqueeze(x[0], 1))
+row("cat: grad, dim 0 of [2, 3] and [1, 3]", [[2, 3], [1, 3]], lambda x: torch.cat([x[0], x[1]], 0))
+row("cat: grad, dim -1 of [2, 3] and [2, 2]", [[2, 3], [2, 2]], lambda x: torch.cat([x[0], x[1]], -1))
+row("stack: grad, dim 1 of two [2, 3]", [[2, 3], [2, 3]], lambda x: torch.stack([x[0], x[1]], 1))
+row("slice: grad, dim 1 [1:4:2]", [[2, 5]], lambda x: x[0][:, 1:4:2])
+row("select: grad, dim 0 index -1", [[3, 4]], lambda x: x[0][-1])
+row("index_select: grad, repeated rows", [[3, 2]], lambda x: torch.index_select(x[0], 0, torch.tensor([2, 0, 2])))
+row("clone: grad", [[2, 2]], lambda x: x[0].clone())
+
+# ---- tests/test_ops_conv.cpp (first-order kernels) ----
+first("conv2d: grad, [2, 3, 5, 5] * [4, 3, 3, 3] + bias", [[2, 3, 5, 5], [4, 3, 3, 3], [4]],
+      lambda x: F.conv2d(x[0], x[1], x[2]))
+first("conv2d: grad, stride 2, padding 1", [[2, 2, 6, 5], [3, 2, 3, 3], [3]],
+      lambda x: F.conv2d(x[0], x[1], x[2], stride=2, padding=1))
+first("conv2d: grad, 1x1 kernel, no bias", [[1, 3, 4, 4], [2, 3, 1, 1]], lambda x: F.conv2d(x[0], x[1]))
+first("max_pool2d: grad, 2x2", [[2, 3, 4, 6]], lambda x: F.max_pool2d(x[0], 2), "distinct")
+first("max_pool2d: grad, 3x3 stride 2 padding 1", [[1, 2, 5, 5]], lambda x: F.max_pool2d(x[0], 3, 2, 1), "distinct")
+first("avg_pool2d: grad, 2x2", [[2, 3, 4, 6]], lambda x: F.avg_pool2d(x[0], 2))
+first("avg_pool2d: grad, 3x3 stride 1 padding 1", [[1, 2, 4, 4]], lambda x: F.avg_pool2d(x[0], 3, 1, 1))
+
+# ---- tests/test_ops_norm.cpp (first-order kernels) ----
+first("batch_norm: grad, training, [6, 3] with weight and bias", [[6, 3], [3], [3]],
+      lambda x: F.batch_norm(x[0], None, None, x[1], x[2], training=True))
+first("batch_norm: grad, training, [2, 3, 2, 2]", [[2, 3, 2, 2], [3], [3]],
+      lambda x: F.batch_norm(x[0], None, None, x[1], x[2], training=True))
+first("batch_norm: grad, eval with running statistics", [[4, 3], [3], [3]],
+      lambda x: F.batch_norm(x[0], torch.tensor([0.1, -0.2, 0.3]), torch.tensor([1.5, 0.5, 2.0]), x[1], x[2],
+                             training=False))
+
+# ---- tests/test_loss.cpp ----
+row("mse_loss: grad for input and target", [[2, 3], [2, 3]], lambda v: F.mse_loss(v[0], v[1]))
+row("l1_loss: grad, sum", [[2, 3], [2, 3]], lambda v: F.l1_loss(v[0], v[1] + 3.0, reduction="sum"))
+row("binary_cross_entropy_with_logits: grad for input and target", [[2, 3], [2, 3]],
+    lambda v: F.binary_cross_entropy_with_logits(v[0] * 3.0, torch.sigmoid(v[1])))
+row("nll_loss: grad, sum", [[3, 4]], lambda v: F.nll_loss(v[0], CLASSES, reduction="sum"))
+row("nll_loss: grad, none", [[3, 4]], lambda v: F.nll_loss(v[0], CLASSES, reduction="none"))
+first("binary_cross_entropy: grad for input and target", [[2, 3], [2, 3]],
+      lambda v: F.binary_cross_entropy(torch.sigmoid(v[0]), torch.sigmoid(v[1]), reduction="none"))
+first("cross_entropy: grad, mean", [[3, 4]], lambda v: F.cross_entropy(v[0], CLASSES))
+first("cross_entropy: grad, none", [[3, 4]], lambda v: F.cross_entropy(v[0], CLASSES, reduction="none"))
+
+
+def fmt(t):
+    return " ".join("%.9g" % v for v in t.detach().double().flatten().tolist())
+
+
+lines = ["# made by make_op_reference.py with torch %s; row<TAB>kind<TAB>values" % torch.__version__]
+for name, shapes, fn, domain, second in rows:
+    x = make_inputs(name, shapes, domain)
+    out = fn(x)
+    lines.append("%s\tforward\t%s" % (name, fmt(out)))
+    w = random_like(Stream(name + "#w"), list(out.shape))
+    g = torch.autograd.grad((out * w).sum(), x, create_graph=second, allow_unused=True)
+    s = torch.zeros(())
+    for k, gk in enumerate(g):
+        gk = torch.zeros_like(x[k]) if gk is None else gk
+        lines.append("%s\tgrad.%d\t%s" % (name, k, fmt(gk)))
+        s = s + (gk * random_like(Stream(name + "#u%d" % k), list(x[k].shape))).sum()
+    if second:
+        h = torch.autograd.grad(s, x, allow_unused=True) if s.requires_grad else [None] * len(x)
+        for k, hk in enumerate(h):
+            lines.append("%s\tgrad2.%d\t%s" % (name, k, fmt(torch.zeros_like(x[k]) if hk is None else hk)))
+
+with open(os.path.join(here, "ops.txt"), "w") as f:
+    f.write("\n".join(lines) + "\n")
+print("wrote %d rows to tests/reference/ops.txt" % len(rows))
