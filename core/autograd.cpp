@@ -7,6 +7,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "core/kernels.hpp"
 #include "core/ops.hpp"
 
 namespace xg::autograd {
@@ -54,7 +55,7 @@ void accumulate(Tensor& into, Tensor g) {
     if (!into.defined()) {
         into = std::move(g);
     } else if (!grad_enabled && into.is_sole_owner()) {
-        into.data() += g.data();
+        kernels::add_into(into.numel(), into.data().data(), g.data().data());
     } else {
         into = add(into, g);
     }

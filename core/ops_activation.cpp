@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/kernels.hpp"
 #include "core/ops.hpp"
 #include "core/ops_util.hpp"
 
@@ -32,7 +33,9 @@ namespace {
 // training pays for one pass and a second-order pass can still differentiate it:
 // g·y(1 - y).  d/dg = gg·y(1 - y),  d/dy = gg·g·(1 - 2y).
 Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
-    Tensor out(Array(g.data() * y.data() * (1.0f - y.data())));
+    Array r = Array::from_shape(g.shape());
+    kernels::sigmoid_backward(r.size(), g.data().data(), y.data().data(), r.data());
+    Tensor out(std::move(r));
     record("sigmoid_backward", out, {g, y}, [g, y](Tensor gg) {
         return Tensors{g.requires_grad() ? sigmoid_backward(gg, y) : Tensor(),
                        y.requires_grad() ? gg * g * (1.0f - y * 2.0f) : Tensor()};
@@ -42,7 +45,9 @@ Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
 
 // The same for tanh: g·(1 - y²).  d/dg = gg·(1 - y²),  d/dy = -2·gg·g·y.
 Tensor tanh_backward(const Tensor& g, const Tensor& y) {
-    Tensor out(Array(g.data() * (1.0f - y.data() * y.data())));
+    Array r = Array::from_shape(g.shape());
+    kernels::tanh_backward(r.size(), g.data().data(), y.data().data(), r.data());
+    Tensor out(std::move(r));
     record("tanh_backward", out, {g, y}, [g, y](Tensor gg) {
         return Tensors{g.requires_grad() ? tanh_backward(gg, y) : Tensor(),
                        y.requires_grad() ? gg * g * y * -2.0f : Tensor()};

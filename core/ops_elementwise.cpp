@@ -3,6 +3,7 @@
 // Every backward here is written with these same ops, so each op is differentiable to any order.
 #include <cmath>
 
+#include "core/kernels.hpp"
 #include "core/ops.hpp"
 #include "core/ops_util.hpp"
 
@@ -10,10 +11,21 @@ namespace xg {
 
 using namespace detail;
 
+namespace {
+// a op b: equal shapes in one vectorised pass, other shapes broadcast by xtensor.
+template <class Broadcast>
+Array binary(kernels::Binary op, const Tensor& a, const Tensor& b, Broadcast&& broadcast) {
+    if (a.shape() != b.shape()) return Array(broadcast(a.data(), b.data()));
+    Array out = Array::from_shape(a.shape());
+    kernels::binary(op, out.size(), a.data().data(), b.data().data(), out.data());
+    return out;
+}
+}  // namespace
+
 // a + b.  d/da = g,  d/db = g.
 Tensor add(const Tensor& a, const Tensor& b) {
     broadcast_shapes("add", a.shape(), b.shape());
-    Tensor out(Array(a.data() + b.data()));
+    Tensor out(binary(kernels::Binary::add, a, b, [](const Array& x, const Array& y) { return x + y; }));
     record("add", out, {a, b}, [sa = a.shape(), sb = b.shape(), na = a.requires_grad(), nb = b.requires_grad()](Tensor g) {
         return Tensors{na ? sum_to(g, sa) : Tensor(), nb ? sum_to(g, sb) : Tensor()};
     });
@@ -23,7 +35,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 // a - b.  d/da = g,  d/db = -g.
 Tensor sub(const Tensor& a, const Tensor& b) {
     broadcast_shapes("sub", a.shape(), b.shape());
-    Tensor out(Array(a.data() - b.data()));
+    Tensor out(binary(kernels::Binary::sub, a, b, [](const Array& x, const Array& y) { return x - y; }));
     record("sub", out, {a, b}, [sa = a.shape(), sb = b.shape(), na = a.requires_grad(), nb = b.requires_grad()](Tensor g) {
         return Tensors{na ? sum_to(g, sa) : Tensor(), nb ? sum_to(neg(g), sb) : Tensor()};
     });
@@ -33,7 +45,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 // a * b.  d/da = g * b,  d/db = g * a.
 Tensor mul(const Tensor& a, const Tensor& b) {
     broadcast_shapes("mul", a.shape(), b.shape());
-    Tensor out(Array(a.data() * b.data()));
+    Tensor out(binary(kernels::Binary::mul, a, b, [](const Array& x, const Array& y) { return x * y; }));
     record("mul", out, {a, b}, [a, b](Tensor g) {
         return Tensors{a.requires_grad() ? sum_to(g * b, a.shape()) : Tensor(),
                        b.requires_grad() ? sum_to(g * a, b.shape()) : Tensor()};
@@ -44,7 +56,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 // a / b.  d/da = g / b,  d/db = -g * a / b².
 Tensor div(const Tensor& a, const Tensor& b) {
     broadcast_shapes("div", a.shape(), b.shape());
-    Tensor out(Array(a.data() / b.data()));
+    Tensor out(binary(kernels::Binary::div, a, b, [](const Array& x, const Array& y) { return x / y; }));
     record("div", out, {a, b}, [a, b](Tensor g) {
         return Tensors{a.requires_grad() ? sum_to(g / b, a.shape()) : Tensor(),
                        b.requires_grad() ? sum_to(-g * a / (b * b), b.shape()) : Tensor()};

@@ -1,0 +1,46 @@
+// The loops behind core/kernels.hpp.
+#include "core/kernels.hpp"
+
+#include "core/simd.hpp"
+
+namespace xg::kernels {
+
+namespace {
+XGRAD_TARGET_CLONES void add_k(std::size_t n, const float* __restrict a, const float* __restrict b, float* __restrict o) {
+    for (std::size_t i = 0; i < n; ++i) o[i] = a[i] + b[i];
+}
+XGRAD_TARGET_CLONES void sub_k(std::size_t n, const float* __restrict a, const float* __restrict b, float* __restrict o) {
+    for (std::size_t i = 0; i < n; ++i) o[i] = a[i] - b[i];
+}
+XGRAD_TARGET_CLONES void mul_k(std::size_t n, const float* __restrict a, const float* __restrict b, float* __restrict o) {
+    for (std::size_t i = 0; i < n; ++i) o[i] = a[i] * b[i];
+}
+XGRAD_TARGET_CLONES void div_k(std::size_t n, const float* __restrict a, const float* __restrict b, float* __restrict o) {
+    for (std::size_t i = 0; i < n; ++i) o[i] = a[i] / b[i];
+}
+}  // namespace
+
+void binary(Binary op, std::size_t n, const float* a, const float* b, float* out) {
+    switch (op) {
+        case Binary::add: return add_k(n, a, b, out);
+        case Binary::sub: return sub_k(n, a, b, out);
+        case Binary::mul: return mul_k(n, a, b, out);
+        case Binary::div: return div_k(n, a, b, out);
+    }
+}
+
+XGRAD_TARGET_CLONES void add_into(std::size_t n, float* __restrict into, const float* __restrict g) {
+    for (std::size_t i = 0; i < n; ++i) into[i] += g[i];
+}
+
+XGRAD_TARGET_CLONES void tanh_backward(std::size_t n, const float* __restrict g, const float* __restrict y,
+                                       float* __restrict out) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = g[i] * (1.0f - y[i] * y[i]);
+}
+
+XGRAD_TARGET_CLONES void sigmoid_backward(std::size_t n, const float* __restrict g, const float* __restrict y,
+                                          float* __restrict out) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = g[i] * y[i] * (1.0f - y[i]);
+}
+
+}  // namespace xg::kernels

@@ -1,0 +1,18 @@
+// Vectorised loops over raw floats for the hottest elementwise ops, compiled for AVX-512, AVX2
+// and baseline x86-64 and chosen at start-up (core/simd.hpp). xtensor's own assignment loop
+// reloads its pointers every element and stays on SSE; these are plain loops the compiler
+// vectorises. Each computes out[i] from a[i] (and b[i]) for i < n, rounding exactly as the
+// xtensor expression it replaces (no fused multiply-add: -ffp-contract=off).
+#pragma once
+
+#include <cstddef>
+
+namespace xg::kernels {
+
+enum class Binary { add, sub, mul, div };
+void binary(Binary op, std::size_t n, const float* a, const float* b, float* out);
+void add_into(std::size_t n, float* into, const float* g);                              // into += g
+void tanh_backward(std::size_t n, const float* g, const float* y, float* out);        // g·(1 - y²)
+void sigmoid_backward(std::size_t n, const float* g, const float* y, float* out);     // g·y·(1 - y)
+
+}  // namespace xg::kernels
