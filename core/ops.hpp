@@ -79,9 +79,12 @@ inline Tensor Tensor::argmax(std::int64_t d, bool k) const { return xg::argmax(*
 // ---- ops_matmul.cpp ----
 // 1-D, 2-D and batched 3-D operands as torch.matmul (a 2-D side broadcasts over the batch).
 Tensor matmul(const Tensor& a, const Tensor& b);
-// x [batch, in] · weightᵀ [in, out] + bias [out] -> [batch, out], as torch.nn.functional.linear.
-// One sgemm with a transpose flag; no transposed copy of the weight is made.
+// x [*, in] · weightᵀ [in, out] + bias [out] -> [*, out], as torch.nn.functional.linear (any
+// leading dims). One sgemm with a transpose flag; no transposed copy of the weight is made.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+// linear's output shape, x [*, in] and weight [out, in] -> [*, out], or an Error naming `who`
+// (the op, or the layer calling it) and both shapes. nn::Linear's output_shape is this.
+Shape linear_shape(const Shape& x, const Shape& weight, const std::string& who = "linear");
 inline Tensor Tensor::matmul(const Tensor& o) const { return xg::matmul(*this, o); }
 
 // ---- ops_conv.cpp ----  (NCHW: [batch, channels, height, width]; first-order: fused kernels)
@@ -89,9 +92,17 @@ inline Tensor Tensor::matmul(const Tensor& o) const { return xg::matmul(*this, o
 // Ho = (H + 2·padding - kh) / stride + 1.
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(), std::size_t stride = 1,
               std::size_t padding = 0);
+// conv2d's output shape [N, O, Ho, Wo], or an Error naming `who` and the shapes. Any padding is
+// allowed, as in PyTorch (windows over padding alone see zeros). nn::Conv2d's output_shape is this.
+Shape conv2d_shape(const Shape& x, const Shape& weight, std::size_t stride, std::size_t padding,
+                   const std::string& who = "conv2d");
 // stride 0 means stride = kernel_size, PyTorch's default. Square windows.
 Tensor max_pool2d(const Tensor& x, std::size_t kernel_size, std::size_t stride = 0, std::size_t padding = 0);
 Tensor avg_pool2d(const Tensor& x, std::size_t kernel_size, std::size_t stride = 0, std::size_t padding = 0);
+// The pooling ops' output shape [N, C, Ho, Wo] (stride 0 = kernel_size), or an Error naming `who`.
+// PyTorch's pooling rule: padding at most kernel_size / 2, so no window lies in padding alone.
+Shape pool2d_shape(const Shape& x, std::size_t kernel_size, std::size_t stride, std::size_t padding,
+                   const std::string& who);
 
 // ---- ops_norm.cpp ----  (first-order: a fused kernel)
 // Batch normalisation over dim 1 of x [N, C] or [N, C, H, W], as torch.nn.functional.batch_norm.
@@ -100,6 +111,10 @@ Tensor avg_pool2d(const Tensor& x, std::size_t kernel_size, std::size_t stride =
 // the running statistics. weight and bias ([C]) may be undefined.
 Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, const Tensor& weight, const Tensor& bias,
                   bool training, float momentum = 0.1f, float eps = 1e-5f);
+// batch_norm's output shape (x's), or an Error naming `who`: x is [N, C, ...], each defined
+// per-channel tensor is [C], training sees more than one value per channel.
+Shape batch_norm_shape(const Shape& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
+                       const Tensor& bias, bool training, const std::string& who = "batch_norm");
 
 // ---- ops_activation.cpp ----
 Tensor relu(const Tensor& a);
@@ -119,6 +134,9 @@ inline Tensor Tensor::log_softmax(std::int64_t d) const { return xg::log_softmax
 Tensor reshape(const Tensor& a, const std::vector<std::int64_t>& shape);  // one -1 allowed
 Tensor view(const Tensor& a, const std::vector<std::int64_t>& shape);     // same as reshape
 Tensor flatten(const Tensor& a, std::int64_t start_dim = 0, std::int64_t end_dim = -1);
+// The shapes reshape and flatten give an input of shape `a`, or an Error naming the op.
+Shape reshape_shape(const Shape& a, const std::vector<std::int64_t>& shape);
+Shape flatten_shape(const Shape& a, std::int64_t start_dim = 0, std::int64_t end_dim = -1);
 Tensor transpose(const Tensor& a, std::int64_t dim0, std::int64_t dim1);
 Tensor t(const Tensor& a);  // 2-D (or fewer) transpose
 Tensor permute(const Tensor& a, const std::vector<std::int64_t>& dims);

@@ -19,18 +19,23 @@ struct Geometry {  // one 2-D sliding window over [C, H, W]
     std::size_t C, H, W, kh, kw, stride, pad, Ho, Wo;
 };
 
-Geometry geometry(const char* op, const Shape& x, std::size_t kh, std::size_t kw, std::size_t stride, std::size_t pad) {
-    if (x.size() != 4) throw Error(std::string(op) + ": input must be [N, C, H, W], got " + shape_str(x));
-    if (kh == 0 || kw == 0 || stride == 0) throw Error(std::string(op) + ": kernel size and stride must be positive");
-    if (pad * 2 > std::min(kh, kw)) {
-        throw Error(std::string(op) + ": padding " + std::to_string(pad) + " must be at most half the kernel size");
-    }
+// x [N, C, H, W] -> [N, C, Ho, Wo] under a kh x kw window moving by stride over x padded by pad on
+// each side, or an Error naming `who`: the rule conv2d_shape and pool2d_shape share.
+Shape window_shape(const std::string& who, const Shape& x, std::size_t kh, std::size_t kw, std::size_t stride,
+                   std::size_t pad) {
+    if (x.size() != 4) throw Error(who + ": input must be [N, C, H, W], got " + shape_str(x));
+    if (kh == 0 || kw == 0 || stride == 0) throw Error(who + ": kernel size and stride must be positive");
     const std::size_t H = x[2] + 2 * pad, W = x[3] + 2 * pad;
     if (H < kh || W < kw) {
-        throw Error(std::string(op) + ": input " + shape_str(x) + " (padded " + std::to_string(H) + "x" + std::to_string(W) +
+        throw Error(who + ": input " + shape_str(x) + " (padded " + std::to_string(H) + "x" + std::to_string(W) +
                     ") is smaller than the kernel " + std::to_string(kh) + "x" + std::to_string(kw));
     }
-    return {x[1], x[2], x[3], kh, kw, stride, pad, (H - kh) / stride + 1, (W - kw) / stride + 1};
+    return {x[0], x[1], (H - kh) / stride + 1, (W - kw) / stride + 1};
+}
+
+// The window over x whose output shape `out` its shape function has checked.
+Geometry geometry(const Shape& x, const Shape& out, std::size_t kh, std::size_t kw, std::size_t stride, std::size_t pad) {
+    return {x[1], x[2], x[3], kh, kw, stride, pad, out[2], out[3]};
 }
 
 // col [C·kh·kw, Ho·Wo] (rows `ld` floats apart): each column is one window of the image, zeros
@@ -71,17 +76,32 @@ void col2im(const float* col, const Geometry& g, float* img, std::size_t ld) {
 
 }  // namespace
 
+Shape conv2d_shape(const Shape& x, const Shape& w, std::size_t stride, std::size_t padding, const std::string& who) {
+    if (w.size() != 4) throw Error(who + ": weight must be [out_channels, in_channels, kh, kw], got " + shape_str(w));
+    if (x.size() == 4 && x[1] != w[1]) {
+        throw Error(who + ": input " + shape_str(x) + " has " + std::to_string(x[1]) + " channels, weight " + shape_str(w) +
+                    " expects " + std::to_string(w[1]));
+    }
+    Shape out = window_shape(who, x, w[2], w[3], stride, padding);
+    out[1] = w[0];
+    return out;
+}
+
+Shape pool2d_shape(const Shape& x, std::size_t kernel, std::size_t stride, std::size_t padding, const std::string& who) {
+    if (padding * 2 > kernel) {
+        throw Error(who + ": padding " + std::to_string(padding) + " must be at most half the kernel size " +
+                    std::to_string(kernel));
+    }
+    return window_shape(who, x, kernel, kernel, stride ? stride : kernel, padding);
+}
+
 // All images at once: cols [K, N·L] holds every window of every image (K = C·kh·kw, L = Ho·Wo),
 // Y [O, N·L] = W [O, K] · cols, then y[n, o] = Y[o, n] + b[o]: one sgemm for the batch.
 // dW = G [O, N·L] · colsᵀ,  db = Σ over n and positions of G,  dcols = Wᵀ · G, folded back by col2im.
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, std::size_t stride, std::size_t padding) {
-    if (w.dim() != 4) throw Error("conv2d: weight must be [out_channels, in_channels, kh, kw], got " + shape_str(w.shape()));
-    const Geometry g = geometry("conv2d", x.shape(), w.shape()[2], w.shape()[3], stride, padding);
+    const Geometry g = geometry(x.shape(), conv2d_shape(x.shape(), w.shape(), stride, padding), w.shape()[2],
+                                w.shape()[3], stride, padding);
     const std::size_t N = x.shape()[0], O = w.shape()[0], K = g.C * g.kh * g.kw, L = g.Ho * g.Wo, NL = N * L;
-    if (w.shape()[1] != g.C) {
-        throw Error("conv2d: input " + shape_str(x.shape()) + " has " + std::to_string(g.C) + " channels, weight " +
-                    shape_str(w.shape()) + " expects " + std::to_string(w.shape()[1]));
-    }
     if (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != O)) {
         throw Error("conv2d: bias " + shape_str(bias.shape()) + " doesn't match " + std::to_string(O) + " output channels");
     }
@@ -133,8 +153,9 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, std::size_t 
 
 // The largest value in each window (padding counts as -inf).  d/dx = g at the element picked.
 Tensor max_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::size_t padding) {
+    const Shape out_shape = pool2d_shape(x.shape(), kernel, stride, padding, "max_pool2d");
     if (stride == 0) stride = kernel;
-    const Geometry g = geometry("max_pool2d", x.shape(), kernel, kernel, stride, padding);
+    const Geometry g = geometry(x.shape(), out_shape, kernel, kernel, stride, padding);
     const std::size_t planes = x.shape()[0] * g.C;
     Array y = Array::from_shape({x.shape()[0], g.C, g.Ho, g.Wo});
     std::vector<std::size_t> picked(y.size());  // flat index into x of each output's maximum
@@ -171,8 +192,9 @@ Tensor max_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::
 // The mean of each window, padding counted as zeros (PyTorch's count_include_pad=True).
 // d/dx = g / (kh·kw) on every element of the window.
 Tensor avg_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::size_t padding) {
+    const Shape out_shape = pool2d_shape(x.shape(), kernel, stride, padding, "avg_pool2d");
     if (stride == 0) stride = kernel;
-    const Geometry g = geometry("avg_pool2d", x.shape(), kernel, kernel, stride, padding);
+    const Geometry g = geometry(x.shape(), out_shape, kernel, kernel, stride, padding);
     const std::size_t N = x.shape()[0], K = g.kh * g.kw, L = g.Ho * g.Wo;
     // Each channel plane is an image of one channel: im2col gives its windows, a column sum averages.
     const Geometry plane{1, g.H, g.W, g.kh, g.kw, stride, padding, g.Ho, g.Wo};

@@ -72,19 +72,30 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     return mm(a, b, false, false);
 }
 
+Shape linear_shape(const Shape& x, const Shape& w, const std::string& who) {
+    if (w.size() != 2) throw Error(who + ": weight must be 2-D [out, in], got " + shape_str(w));
+    if (x.empty() || x.back() != w[1]) {
+        throw Error(who + ": input " + shape_str(x) + " has " + (x.empty() ? "no" : std::to_string(x.back())) +
+                    " features, expected " + std::to_string(w[1]) + " (weight " + shape_str(w) + ")");
+    }
+    Shape out = x;
+    out.back() = w[0];
+    return out;
+}
+
 // x [batch, in] · wᵀ [in, out] + b [out] -> [batch, out]: the bias is written into every row, then
 // one sgemm adds the product on top.
 // dx [batch, in] = G · W,  dW [out, in] = Gᵀ · x,  db [out] = G summed over the batch.
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) {
-    if (w.dim() != 2) throw Error("linear: weight must be 2-D [out, in], got " + shape_str(w.shape()));
+    const Shape out_shape = linear_shape(x.shape(), w.shape());
     const std::size_t out_f = w.shape()[0], in_f = w.shape()[1];
-    if (x.dim() != 2 || x.shape()[1] != in_f) {
-        throw Error("linear: input " + shape_str(x.shape()) + " doesn't match weight " + shape_str(w.shape()) +
-                    " (expected [batch, " + std::to_string(in_f) + "])");
-    }
     if (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != out_f)) {
         throw Error("linear: bias " + shape_str(bias.shape()) + " doesn't match weight " + shape_str(w.shape()) +
                     " (expected [" + std::to_string(out_f) + "])");
+    }
+    if (x.dim() != 2) {  // [*, in] -> [batch, in] -> [batch, out] -> [*, out]; the reshapes carry the gradient
+        return reshape(linear(reshape(x, {-1, static_cast<std::int64_t>(in_f)}), w, bias),
+                       std::vector<std::int64_t>(out_shape.begin(), out_shape.end()));
     }
     const std::size_t batch = x.shape()[0];
     Array y = Array::from_shape({batch, out_f});

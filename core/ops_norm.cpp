@@ -9,30 +9,38 @@ namespace xg {
 
 using namespace detail;
 
-// Per channel c over its M = N·H·W values: x̂ = (x - μ) / √(σ² + eps), y = γ·x̂ + β.
-// Training (μ, σ² from the batch):  dx = (1/√(σ² + eps)) / M · (M·ĝ - Σĝ - x̂·Σ(ĝ·x̂)),  ĝ = g·γ.
-// Eval (μ, σ² running, constants):  dx = ĝ / √(σ² + eps).
-// Both: dγ = Σ g·x̂,  dβ = Σ g.
-Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, const Tensor& weight, const Tensor& bias,
-                  bool training, float momentum, float eps) {
-    if (x.dim() < 2) throw Error("batch_norm: input must be [N, C] or [N, C, ...], got " + shape_str(x.shape()));
-    const std::size_t N = x.shape()[0], C = x.shape()[1], S = x.numel() / std::max<std::size_t>(N * C, 1), M = N * S;
+Shape batch_norm_shape(const Shape& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
+                       const Tensor& bias, bool training, const std::string& who) {
+    if (x.size() < 2) throw Error(who + ": input must be [N, C] or [N, C, ...], got " + shape_str(x));
+    std::size_t values = 1;  // per channel: N·H·W
+    for (std::size_t i = 0; i < x.size(); ++i) values *= i == 1 ? 1 : x[i];
     auto check = [&](const Tensor& t, const char* what) {
-        if (t.defined() && t.shape() != Shape{C}) {
-            throw Error(std::string("batch_norm: ") + what + " " + shape_str(t.shape()) + " doesn't match " +
-                        std::to_string(C) + " channels of input " + shape_str(x.shape()));
+        if (t.defined() && t.shape() != Shape{x[1]}) {
+            throw Error(who + ": " + what + " " + shape_str(t.shape()) + " doesn't match " + std::to_string(x[1]) +
+                        " channels of input " + shape_str(x));
         }
     };
     check(running_mean, "running_mean");
     check(running_var, "running_var");
     check(weight, "weight");
     check(bias, "bias");
-    if (training && M <= 1) {
-        throw Error("batch_norm: expected more than 1 value per channel when training, got input " + shape_str(x.shape()));
+    if (training && values <= 1) {
+        throw Error(who + ": expected more than 1 value per channel when training, got input " + shape_str(x));
     }
     if (!training && (!running_mean.defined() || !running_var.defined())) {
-        throw Error("batch_norm: eval mode needs running_mean and running_var");
+        throw Error(who + ": eval mode needs running_mean and running_var");
     }
+    return x;
+}
+
+// Per channel c over its M = N·H·W values: x̂ = (x - μ) / √(σ² + eps), y = γ·x̂ + β.
+// Training (μ, σ² from the batch):  dx = (1/√(σ² + eps)) / M · (M·ĝ - Σĝ - x̂·Σ(ĝ·x̂)),  ĝ = g·γ.
+// Eval (μ, σ² running, constants):  dx = ĝ / √(σ² + eps).
+// Both: dγ = Σ g·x̂,  dβ = Σ g.
+Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, const Tensor& weight, const Tensor& bias,
+                  bool training, float momentum, float eps) {
+    batch_norm_shape(x.shape(), running_mean, running_var, weight, bias, training);
+    const std::size_t N = x.shape()[0], C = x.shape()[1], S = x.numel() / std::max<std::size_t>(N * C, 1), M = N * S;
 
     const float* in = x.data().data();
     std::vector<float> mean(C), invstd(C);

@@ -62,10 +62,12 @@ Tensor scatter_along(const Tensor& g, const Shape& shape, std::size_t d, const s
 
 }  // namespace
 
-Tensor reshape(const Tensor& a, const std::vector<std::int64_t>& shape) {
+Shape reshape_shape(const Shape& a, const std::vector<std::int64_t>& shape) {
+    std::size_t numel = 1;
+    for (std::size_t n : a) numel *= n;
     auto fail = [&](const std::string& why) {
-        return Error("reshape: can't reshape " + shape_str(a.shape()) + " (" + std::to_string(a.numel()) +
-                     " elements) to " + shape_str(shape) + ": " + why);
+        return Error("reshape: can't reshape " + shape_str(a) + " (" + std::to_string(numel) + " elements) to " +
+                     shape_str(shape) + ": " + why);
     };
     Shape out(shape.size());
     std::size_t known = 1;
@@ -82,27 +84,35 @@ Tensor reshape(const Tensor& a, const std::vector<std::int64_t>& shape) {
         }
     }
     if (infer >= 0) {
-        if (known == 0 || a.numel() % known != 0) throw fail("the sizes don't divide");
-        out[static_cast<std::size_t>(infer)] = a.numel() / known;
-    } else if (known != a.numel()) {
+        if (known == 0 || numel % known != 0) throw fail("the sizes don't divide");
+        out[static_cast<std::size_t>(infer)] = numel / known;
+    } else if (known != numel) {
         throw fail("the sizes differ");
     }
-    return reshaped("reshape", a, std::move(out));
+    return out;
+}
+
+Tensor reshape(const Tensor& a, const std::vector<std::int64_t>& shape) {
+    return reshaped("reshape", a, reshape_shape(a.shape(), shape));
 }
 
 Tensor view(const Tensor& a, const std::vector<std::int64_t>& shape) { return reshape(a, shape); }
 
-Tensor flatten(const Tensor& a, std::int64_t start_dim, std::int64_t end_dim) {
-    if (a.dim() == 0) return reshaped("flatten", a, Shape{1});
-    const std::size_t s = normalize_dim("flatten", start_dim, a.dim(), a.shape());
-    const std::size_t e = normalize_dim("flatten", end_dim, a.dim(), a.shape());
+Shape flatten_shape(const Shape& a, std::int64_t start_dim, std::int64_t end_dim) {
+    if (a.empty()) return Shape{1};  // a 0-d tensor flattens to [1], as PyTorch
+    const std::size_t s = normalize_dim("flatten", start_dim, a.size(), a);
+    const std::size_t e = normalize_dim("flatten", end_dim, a.size(), a);
     if (s > e) throw Error("flatten: start_dim " + std::to_string(start_dim) + " comes after end_dim " + std::to_string(end_dim));
     Shape out;
-    for (std::size_t i = 0; i < a.dim(); ++i) {
-        if (i <= s || i > e) out.push_back(a.shape()[i]);
-        else out.back() *= a.shape()[i];
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (i <= s || i > e) out.push_back(a[i]);
+        else out.back() *= a[i];
     }
-    return reshaped("flatten", a, std::move(out));
+    return out;
+}
+
+Tensor flatten(const Tensor& a, std::int64_t start_dim, std::int64_t end_dim) {
+    return reshaped("flatten", a, flatten_shape(a.shape(), start_dim, end_dim));
 }
 
 Tensor squeeze(const Tensor& a) {

@@ -1,8 +1,7 @@
-// Conv2d, pooling and batch-norm layers: PyTorch's init, shape rules and repr.
+// Conv2d: PyTorch's init and repr; the shape rule and the convolution are core's conv2d_shape and conv2d.
 #include "nn/conv.hpp"
 
 #include <cmath>
-#include <sstream>
 
 #include "core/ops.hpp"
 #include "nn/init.hpp"
@@ -10,21 +9,6 @@
 namespace xg::nn {
 
 namespace {
-// The output side of a sliding window, or an Error naming the layer.
-std::size_t window_out(const std::string& who, std::size_t in, std::size_t k, std::size_t stride, std::size_t pad) {
-    if (in + 2 * pad < k) {
-        throw Error(who + ": input side " + std::to_string(in) + " (padded " + std::to_string(in + 2 * pad) +
-                    ") is smaller than the kernel " + std::to_string(k));
-    }
-    return (in + 2 * pad - k) / stride + 1;
-}
-
-Shape window_shape(const std::string& who, const Shape& in, std::size_t channels, std::size_t k, std::size_t stride,
-                   std::size_t pad) {
-    if (in.size() != 4) throw Error(who + ": input must be [N, C, H, W], got " + shape_str(in));
-    return {in[0], channels, window_out(who, in[2], k, stride, pad), window_out(who, in[3], k, stride, pad)};
-}
-
 std::string pair(std::size_t v) {  // "(5, 5)"
     const std::string n = std::to_string(v);
     std::string s = "(";
@@ -49,13 +33,8 @@ Conv2d::Conv2d(std::size_t in, std::size_t out, std::size_t k, std::size_t s, st
 }
 
 Shape Conv2d::output_shape(const Shape& in) {
-    const std::string who = "Conv2d(" + std::to_string(in_channels) + " -> " + std::to_string(out_channels) + ")";
-    Shape out = window_shape(who, in, out_channels, kernel_size, stride, padding);
-    if (in[1] != in_channels) {
-        throw Error(who + ": input " + shape_str(in) + " has " + std::to_string(in[1]) + " channels, expected in_channels=" +
-                    std::to_string(in_channels));
-    }
-    return out;
+    return conv2d_shape(in, weight.shape(), stride, padding,
+                        "Conv2d(" + std::to_string(in_channels) + " -> " + std::to_string(out_channels) + ")");
 }
 
 std::string Conv2d::fix_for(const Shape& in) const {
@@ -64,7 +43,7 @@ std::string Conv2d::fix_for(const Shape& in) const {
 }
 
 Tensor Conv2d::forward(const Tensor& x) {
-    output_shape(x.shape());
+    output_shape(x.shape());  // so that a mismatch names the layer, not only the op
     return conv2d(x, weight, bias, stride, padding);
 }
 
@@ -74,60 +53,6 @@ std::string Conv2d::extra_repr() const {
     if (padding) s += ", padding=" + pair(padding);
     if (!bias.defined()) s += ", bias=false";
     return s;
-}
-
-MaxPool2d::MaxPool2d(std::size_t k, std::size_t s, std::size_t p) : kernel_size(k), stride(s ? s : k), padding(p) {
-    if (k == 0) throw Error("MaxPool2d: kernel_size must be positive");
-}
-Tensor MaxPool2d::forward(const Tensor& x) { return max_pool2d(x, kernel_size, stride, padding); }
-Shape MaxPool2d::output_shape(const Shape& in) {
-    return window_shape("MaxPool2d", in, in.size() == 4 ? in[1] : 0, kernel_size, stride, padding);
-}
-std::string MaxPool2d::extra_repr() const {
-    return "kernel_size=" + std::to_string(kernel_size) + ", stride=" + std::to_string(stride) + ", padding=" + std::to_string(padding);
-}
-
-AvgPool2d::AvgPool2d(std::size_t k, std::size_t s, std::size_t p) : kernel_size(k), stride(s ? s : k), padding(p) {
-    if (k == 0) throw Error("AvgPool2d: kernel_size must be positive");
-}
-Tensor AvgPool2d::forward(const Tensor& x) { return avg_pool2d(x, kernel_size, stride, padding); }
-Shape AvgPool2d::output_shape(const Shape& in) {
-    return window_shape("AvgPool2d", in, in.size() == 4 ? in[1] : 0, kernel_size, stride, padding);
-}
-std::string AvgPool2d::extra_repr() const {
-    return "kernel_size=" + std::to_string(kernel_size) + ", stride=" + std::to_string(stride) + ", padding=" + std::to_string(padding);
-}
-
-BatchNorm::BatchNorm(std::size_t n, float eps_, float momentum_, bool affine, std::size_t min_dims, std::size_t max_dims)
-    : num_features(n), eps(eps_), momentum(momentum_), min_dims_(min_dims), max_dims_(max_dims) {
-    if (n == 0) throw Error("BatchNorm: num_features must be positive");
-    if (affine) {
-        weight = register_parameter("weight", Tensor::ones({n}));
-        bias = register_parameter("bias", Tensor::zeros({n}));
-    }
-    running_mean = register_buffer("running_mean", Tensor::zeros({n}));
-    running_var = register_buffer("running_var", Tensor::ones({n}));
-}
-
-Shape BatchNorm::output_shape(const Shape& in) {
-    if (in.size() < min_dims_ || in.size() > max_dims_ || in[1] != num_features) {
-        throw Error(name() + "(" + std::to_string(num_features) + "): input " + shape_str(in) + " must be " +
-                    (max_dims_ == 4 ? "[N, " + std::to_string(num_features) + ", H, W]"
-                                    : "[N, " + std::to_string(num_features) + "] or [N, " + std::to_string(num_features) + ", L]"));
-    }
-    return in;
-}
-
-Tensor BatchNorm::forward(const Tensor& x) {
-    output_shape(x.shape());
-    return batch_norm(x, running_mean, running_var, weight, bias, is_training(), momentum, eps);
-}
-
-std::string BatchNorm::extra_repr() const {
-    std::ostringstream s;
-    s << num_features << ", eps=" << eps << ", momentum=" << momentum << ", affine=" << (weight.defined() ? "true" : "false")
-      << ", track_running_stats=true";
-    return s.str();
 }
 
 }  // namespace xg::nn

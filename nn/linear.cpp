@@ -1,4 +1,4 @@
-// Linear: PyTorch's init and the fused linear op.
+// Linear: PyTorch's init; the shape rule and the product are core's linear_shape and linear.
 #include "nn/linear.hpp"
 
 #include <cmath>
@@ -9,7 +9,10 @@
 namespace xg::nn {
 
 Linear::Linear(std::size_t in, std::size_t out, bool with_bias) : in_features(in), out_features(out) {
-    if (in == 0 || out == 0) throw Error("Linear: in_features and out_features must be positive, got " + extra_repr());
+    if (in == 0 || out == 0) {
+        throw Error("Linear: in_features and out_features must be positive, got Linear(" + std::to_string(in) + ", " +
+                    std::to_string(out) + ")");
+    }
     weight = register_parameter("weight", Tensor::zeros({out, in}));
     init::kaiming_uniform_(weight, std::sqrt(5.0));  // reset_parameters() in PyTorch
     if (with_bias) {
@@ -20,14 +23,7 @@ Linear::Linear(std::size_t in, std::size_t out, bool with_bias) : in_features(in
 }
 
 Shape Linear::output_shape(const Shape& in) {
-    if (in.empty() || in.back() != in_features) {
-        throw Error("Linear(" + std::to_string(in_features) + " -> " + std::to_string(out_features) + "): input " +
-                    shape_str(in) + " has " + (in.empty() ? "no" : std::to_string(in.back())) +
-                    " features, expected in_features=" + std::to_string(in_features));
-    }
-    Shape out = in;
-    out.back() = out_features;
-    return out;
+    return linear_shape(in, weight.shape(), "Linear(" + std::to_string(in_features) + " -> " + std::to_string(out_features) + ")");
 }
 
 std::string Linear::fix_for(const Shape& in) const {
@@ -37,12 +33,8 @@ std::string Linear::fix_for(const Shape& in) const {
 }
 
 Tensor Linear::forward(const Tensor& x) {
-    output_shape(x.shape());  // the shape check, with the message every caller sees
-    if (x.dim() == 2) return linear(x, weight, bias);
-    // [*, in] -> [N, in] -> [N, out] -> [*, out], as PyTorch accepts any leading dims
-    std::vector<std::int64_t> out_shape(x.shape().begin(), x.shape().end());
-    out_shape.back() = static_cast<std::int64_t>(out_features);
-    return reshape(linear(reshape(x, {-1, static_cast<std::int64_t>(in_features)}), weight, bias), out_shape);
+    output_shape(x.shape());  // so that a mismatch names the layer, not only the op
+    return linear(x, weight, bias);
 }
 
 std::string Linear::extra_repr() const {

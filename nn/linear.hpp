@@ -5,17 +5,17 @@
 
 namespace xg::nn {
 
-// y = x·Wᵀ + b.  x [batch, in_features] -> [batch, out_features].
+// y = x·Wᵀ + b.  x [*, in_features] -> [*, out_features].
 // weight [out, in] ~ kaiming_uniform_(a = √5), i.e. U(-1/√in, 1/√in); bias ~ U(-1/√in, 1/√in).
 class Linear : public Module {
 public:
     Linear(std::size_t in_features, std::size_t out_features, bool bias = true);
     Tensor forward(const Tensor& input) override;
-    Shape output_shape(const Shape& input_shape) override;
+    Shape output_shape(const Shape& input_shape) override;  // linear_shape, naming the layer
     std::string fix_for(const Shape& input_shape) const override;
     std::string extra_repr() const override;
 
-    std::size_t in_features, out_features;
+    const std::size_t in_features, out_features;
     Tensor weight;
     Tensor bias;  // undefined when built with bias = false
 };

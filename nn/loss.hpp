@@ -17,7 +17,7 @@ public:
     Tensor forward(const Tensor& input) override;
     Tensor operator()(const Tensor& input, const Tensor& target) { return forward(input, target); }
     std::string extra_repr() const override;
-    Reduction reduction;
+    const Reduction reduction;
 };
 
 class MSELoss : public Loss {
@@ -54,7 +54,7 @@ public:
         : Loss(reduction), ignore_index(ignore_index) {}
     using Loss::forward;
     Tensor forward(const Tensor& input, const Tensor& target) override;
-    std::int64_t ignore_index;
+    const std::int64_t ignore_index;
 };
 
 class CrossEntropyLoss : public Loss {
@@ -63,7 +63,7 @@ public:
         : Loss(reduction), ignore_index(ignore_index) {}
     using Loss::forward;
     Tensor forward(const Tensor& input, const Tensor& target) override;
-    std::int64_t ignore_index;
+    const std::int64_t ignore_index;
 };
 
 }  // namespace xg::nn

@@ -2,9 +2,11 @@
 // registered by name, in order; parameters(), named_parameters(), children(), train()/eval(),
 // zero_grad(), printing and saving all come from that registry.
 //
-// Modules are handles, as in libtorch: copying a Module shares its registry, parameters and
-// training flag with the original (register_module and Sequential store such copies). Change a
-// parameter's values through its Tensor (p.data(), nn::init), not by assigning a new Tensor.
+// Modules are handles, as in libtorch: copying a Module shares its registry (parameters, buffers,
+// children, hooks) and training flag with the original (register_module and Sequential store such
+// copies). Hyperparameters are const members, fixed at construction, so copies can't disagree on
+// them. Change a parameter's values through its Tensor (p.data(), nn::init), not by assigning a
+// new Tensor.
 #pragma once
 
 #include <functional>
@@ -46,8 +48,9 @@ public:
     HookHandle register_forward_hook(ForwardHook hook);
 
     // The output shape for an input of `input_shape`, or an Error saying why the layer can't
-    // take it. Built-in layers work it out without computing anything; the default runs
-    // forward on zeros under NoGradGuard. Sequential checks layer by layer (see check()).
+    // take it. Built-in layers return their op's shape function (conv2d_shape, ...), the check
+    // the op itself makes, without computing anything; the default runs forward on zeros under
+    // NoGradGuard. Sequential checks layer by layer (see check()).
     virtual Shape output_shape(const Shape& input_shape);
     // The output shape of the whole module for `input_shape`; on a mismatch, an Error that
     // names the layer, the shapes and the likely fix. Nothing is computed for built-in layers.

@@ -37,20 +37,8 @@ public:
 
 private:
     Module* block_ = nullptr;  // owned by the registry
-};
-
-// Splits dim into `sizes`: the inverse of Flatten, as torch.nn.Unflatten(dim, sizes).
-class Unflatten : public Module {
-public:
-    Unflatten(std::int64_t dim, std::vector<std::int64_t> sizes) : dim(dim), sizes(std::move(sizes)) {}
-    Tensor forward(const Tensor& x) override;
-    Shape output_shape(const Shape& input_shape) override;
-    std::string extra_repr() const override;
-    std::int64_t dim;
-    std::vector<std::int64_t> sizes;
-
-private:
-    std::vector<std::int64_t> target(const Shape& in) const;
+    // The output shape for an input of shape `in` that the block maps to `out`: in, if they're equal.
+    Shape sum_shape(const Shape& in, const Shape& out) const;
 };
 
 }  // namespace xg::nn

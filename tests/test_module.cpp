@@ -1,7 +1,11 @@
-// Module and Sequential: registration and names, printing, train/eval, editing, errors.
+// Module: registration and names, handles and hyperparameters, printing, train/eval, hooks,
+// and output_shape against forward for every built-in layer.
 #include "helpers.hpp"
 
+#include <functional>
+#include <memory>
 #include <sstream>
+#include <type_traits>
 
 using namespace xg;
 
@@ -55,6 +59,99 @@ TEST_CASE("Module: copies share parameters (modules are handles)", "[nn]") {
     Net net;
     net.fc1.weight.data()(0, 0) = 7.0f;  // the member and the registered child are one module
     CHECK(net.named_parameters()[0].second.data()(0, 0) == 7.0f);
+}
+
+// A hyperparameter is fixed at construction: `layer.p = 0.1f` doesn't compile, so a copy (a handle
+// sharing the parameters) can't drift from the original. Reading one reads as in PyTorch.
+template <class M, class T>
+constexpr bool fixed(T M::*) {
+    return std::is_const_v<T>;
+}
+static_assert(fixed(&nn::Linear::in_features) && fixed(&nn::Linear::out_features));
+static_assert(fixed(&nn::Conv2d::in_channels) && fixed(&nn::Conv2d::out_channels) && fixed(&nn::Conv2d::kernel_size) &&
+              fixed(&nn::Conv2d::stride) && fixed(&nn::Conv2d::padding));
+static_assert(fixed(&nn::MaxPool2d::kernel_size) && fixed(&nn::AvgPool2d::stride) && fixed(&nn::AvgPool2d::padding));
+static_assert(fixed(&nn::BatchNorm1d::num_features) && fixed(&nn::BatchNorm2d::eps) && fixed(&nn::BatchNorm2d::momentum) &&
+              fixed(&nn::BatchNorm2d::affine));
+static_assert(fixed(&nn::Dropout::p) && fixed(&nn::LeakyReLU::negative_slope) && fixed(&nn::GELU::approximate) &&
+              fixed(&nn::Softmax::dim) && fixed(&nn::LogSoftmax::dim));
+static_assert(fixed(&nn::Flatten::start_dim) && fixed(&nn::Flatten::end_dim) && fixed(&nn::Unflatten::dim) &&
+              fixed(&nn::Unflatten::unflattened_size));
+static_assert(fixed(&nn::MSELoss::reduction) && fixed(&nn::NLLLoss::ignore_index) &&
+              fixed(&nn::CrossEntropyLoss::ignore_index));
+
+TEST_CASE("Module: a copy shares parameters, buffers and the training flag; hyperparameters are fixed", "[nn]") {
+    nn::Dropout d(0.5f);
+    auto model = nn::Sequential(d);
+    CHECK(model.at<nn::Dropout>(0).p == 0.5f);
+    model.replace(0, nn::Dropout(0.1f));  // another p is another layer, built with it
+    CHECK(model.at<nn::Dropout>(0).p == 0.1f);
+    CHECK(d.p == 0.5f);
+
+    nn::BatchNorm1d bn(3, 1e-3f, 0.2f);
+    nn::BatchNorm1d copy = bn;
+    copy.running_mean.data()(1) = 4.0f;
+    CHECK(bn.running_mean.data()(1) == 4.0f);
+    copy.eval();
+    CHECK_FALSE(bn.is_training());
+    CHECK(copy.eps == 1e-3f);
+    CHECK(copy.momentum == 0.2f);
+    std::ostringstream s;
+    s << copy;
+    CHECK(s.str() == "BatchNorm1d(3, eps=0.001, momentum=0.2, affine=true, track_running_stats=true)");
+}
+
+// Every built-in layer with a shape rule, on shapes it takes and shapes it refuses. output_shape
+// computes nothing, so only this table keeps it equal to what forward does.
+TEST_CASE("Module: output_shape is forward's output shape for every built-in layer, and throws where forward throws",
+          "[nn][errors]") {
+    struct Row {
+        std::string layer;
+        std::function<nn::ModulePtr()> make;
+        std::vector<Shape> good, bad;
+    };
+    auto make = [](auto m) { return [m]() -> nn::ModulePtr { return std::make_shared<decltype(m)>(m); }; };
+    manual_seed(0);
+    const std::vector<Row> rows{
+        {"Linear(4, 3)", make(nn::Linear(4, 3)), {{2, 4}, {4}, {2, 5, 4}, {0, 4}}, {{2, 5}, {}, {4, 1}}},
+        {"Conv2d(2, 3, 3)", make(nn::Conv2d(2, 3, 3)), {{1, 2, 3, 3}, {2, 2, 5, 7}}, {{1, 3, 5, 5}, {2, 5, 5}, {1, 2, 2, 5}}},
+        {"Conv2d(2, 3, 3, 2, 1)", make(nn::Conv2d(2, 3, 3, 2, 1)), {{1, 2, 1, 1}, {2, 2, 6, 5}}, {{1, 2, 5}}},
+        {"Conv2d(1, 8, 3, 1, 2)", make(nn::Conv2d(1, 8, 3, 1, 2)), {{2, 1, 1, 1}, {1, 1, 28, 28}}, {{1, 2, 5, 5}}},
+        {"Conv2d(1, 2, 3, 1, 3)", make(nn::Conv2d(1, 2, 3, 1, 3)), {{1, 1, 4, 5}}, {{1, 1, 4}}},
+        {"MaxPool2d(2)", make(nn::MaxPool2d(2)), {{1, 3, 4, 4}, {2, 1, 5, 3}}, {{1, 3, 1, 4}, {3, 4, 4}}},
+        {"MaxPool2d(3, 2, 1)", make(nn::MaxPool2d(3, 2, 1)), {{1, 2, 1, 1}, {1, 2, 7, 6}}, {{2, 3}}},
+        {"MaxPool2d(2, 2, 2)", make(nn::MaxPool2d(2, 2, 2)), {}, {{1, 1, 4, 4}}},
+        {"AvgPool2d(2, 1)", make(nn::AvgPool2d(2, 1)), {{1, 3, 4, 4}, {2, 1, 2, 9}}, {{1, 1, 1, 1}}},
+        {"AvgPool2d(3, 1, 2)", make(nn::AvgPool2d(3, 1, 2)), {}, {{1, 1, 4, 4}}},
+        {"BatchNorm1d(3)", make(nn::BatchNorm1d(3)), {{4, 3}, {2, 3, 5}}, {{4, 2}, {1, 3}, {2, 3, 1, 1}, {3}}},
+        {"BatchNorm2d(2)", make(nn::BatchNorm2d(2)), {{2, 2, 3, 3}, {1, 2, 1, 2}}, {{2, 2}, {2, 3, 3, 3}, {1, 2, 1, 1}}},
+        {"Flatten()", make(nn::Flatten()), {{2, 3, 4}, {2, 3}, {5, 1, 1, 1}}, {{5}}},
+        {"Flatten(0, -2)", make(nn::Flatten(0, -2)), {{2, 3, 4}, {7, 1}, {}}, {{7}}},
+        {"Flatten(2, 1)", make(nn::Flatten(2, 1)), {}, {{2, 3, 4}}},
+        {"Unflatten(1, {2, -1})", make(nn::Unflatten(1, {2, -1})), {{3, 4}, {3, 6, 5}}, {{3, 5}, {3}}},
+        {"Softmax(1)", make(nn::Softmax(1)), {{2, 3}, {2, 3, 4}}, {{3}, {}}},
+        {"LogSoftmax(-1)", make(nn::LogSoftmax(-1)), {{5}, {2, 3}}, {{}}},
+        {"Residual(Linear(4, 4))", make(nn::Residual(nn::Linear(4, 4))), {{3, 4}, {2, 3, 4}}, {{3, 5}}},
+        {"Residual(Linear(4, 5))", make(nn::Residual(nn::Linear(4, 5))), {}, {{3, 4}}},
+        {"ReLU()", make(nn::ReLU()), {{2, 3}, {}}, {}},
+        {"Dropout(0.5)", make(nn::Dropout(0.5f)), {{2, 3}}, {}},
+        {"LeNet", make(nn::Sequential(nn::Conv2d(1, 6, 5, 1, 2), nn::ReLU(), nn::MaxPool2d(2), nn::Conv2d(6, 16, 5),
+                                      nn::ReLU(), nn::AvgPool2d(2), nn::Flatten(), nn::Linear(16 * 5 * 5, 10))),
+         {{2, 1, 28, 28}}, {{2, 1, 27, 27}, {2, 3, 28, 28}}},
+    };
+    for (const Row& row : rows) {
+        for (const Shape& s : row.good) {
+            INFO(row.layer << " on " << shape_str(s));
+            nn::ModulePtr m = row.make();
+            CHECK(m->output_shape(s) == (*m)(Tensor::zeros(s)).shape());
+        }
+        for (const Shape& s : row.bad) {
+            INFO(row.layer << " on " << shape_str(s));
+            nn::ModulePtr m = row.make();
+            CHECK_THROWS_AS(m->output_shape(s), Error);
+            CHECK_THROWS_AS((*m)(Tensor::zeros(s)), Error);
+        }
+    }
 }
 
 TEST_CASE("Module: a parameter shared by two layers is listed once", "[nn]") {
@@ -111,58 +208,26 @@ TEST_CASE("Module: zero_grad clears every parameter's grad", "[nn]") {
     for (auto& p : model.parameters()) CHECK_FALSE(p.grad().defined());
 }
 
-TEST_CASE("Sequential: runs layers in order; empty returns its input", "[nn]") {
-    manual_seed(3);
-    nn::Linear l1(3, 4), l2(4, 2);
-    auto model = nn::Sequential(l1, nn::ReLU(), l2);
-    Tensor x = Tensor::randn({5, 3});
-    CHECK(test::all_close(model(x), l2(relu(l1(x)))));
-    nn::Sequential empty;
-    CHECK(test::all_close(empty(x), x));
-    CHECK(empty.empty());
-}
-
-TEST_CASE("Sequential: push_back, insert, erase, pop, replace, iteration", "[nn]") {
-    nn::Sequential model;
-    model.push_back(nn::Linear(4, 3));
-    model.push_back("act", nn::ReLU());
-    model.push_back(nn::Linear(3, 2));
-    CHECK(model.size() == 3);
-    CHECK(names(model) == std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias"});
-
-    // Inserting renumbers index-named layers; the named one keeps its name.
-    model.insert(0, nn::Identity());
-    CHECK(names(model) == std::vector<std::string>{"1.weight", "1.bias", "3.weight", "3.bias"});
-    CHECK(model.named_children()[2].first == "act");
-    model.erase(0);
-    CHECK(names(model) == std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias"});
-
-    model.insert(1, "norm", nn::Tanh());
-    CHECK(model[1].name() == "Tanh");
-    CHECK(model.named_children()[1].first == "norm");
-
-    model.replace(-1, nn::Linear(3, 5));
-    CHECK(model.at<nn::Linear>(-1).out_features == 5);
-    CHECK(model.named_children().back().first == "3");
-
-    auto last = model.pop();
-    CHECK(last->name() == "Linear");
-    CHECK(model.size() == 3);
-
-    std::vector<std::string> kinds;
-    for (nn::Module& layer : model) kinds.push_back(layer.name());
-    CHECK(kinds == std::vector<std::string>{"Linear", "Tanh", "ReLU"});
-}
-
-TEST_CASE("Sequential: a layer's error names the layer index, the layer and both shapes", "[nn][errors]") {
-    auto model = nn::Sequential(nn::Linear(10, 30), nn::ReLU(), nn::Linear(20, 1));
-    CHECK_THROWS_WITH(model(Tensor::ones({64, 10})),
-                      Catch::Contains("Sequential layer 2 (Linear(in_features=20, out_features=1, bias=true))") &&
-                          Catch::Contains("input [64, 30]") && Catch::Contains("expected in_features=20"));
-    CHECK_THROWS_WITH(model.at<nn::ReLU>(0), Catch::Contains("Sequential::at<ReLU>(0): layer 0 is Linear(") &&
-                                                 Catch::Contains("not ReLU"));
-    CHECK_THROWS_WITH(model[3], Catch::Contains("index 3 is out of range for 3 layers"));
-    CHECK_THROWS_WITH(model.push_back("0", nn::ReLU()), Catch::Contains("name '0' is already registered"));
-    CHECK_THROWS_WITH(model.push_back("a.b", nn::ReLU()), Catch::Contains("contain no '.'"));
-    CHECK_THROWS_WITH(nn::Sequential().pop(), Catch::Contains("empty"));
+TEST_CASE("Module: forward hooks fire after forward, in registration order, and stop after remove()", "[nn][summary]") {
+    auto model = nn::Sequential(nn::Linear(3, 4), nn::ReLU(), nn::Linear(4, 2));
+    std::vector<std::string> calls;
+    nn::HookHandle a = model[0].register_forward_hook([&](nn::Module& m, const Tensor& in, const Tensor& out) {
+        calls.push_back(std::string("a:").append(m.name()).append(shape_str(in.shape())).append(shape_str(out.shape())));
+    });
+    nn::HookHandle b = model[2].register_forward_hook([&](nn::Module&, const Tensor&, const Tensor& out) {
+        calls.push_back(std::string("b").append(shape_str(out.shape())));
+    });
+    nn::HookHandle c = model[0].register_forward_hook([&](nn::Module&, const Tensor&, const Tensor&) { calls.push_back("c"); });
+    model(Tensor::ones({5, 3}));
+    CHECK(calls == std::vector<std::string>{"a:Linear[5, 3][5, 4]", "c", "b[5, 2]"});
+    a.remove();
+    calls.clear();
+    model(Tensor::ones({1, 3}));
+    CHECK(calls == std::vector<std::string>{"c", "b[1, 2]"});
+    b.remove();
+    c.remove();
+    c.remove();  // twice is harmless
+    calls.clear();
+    model(Tensor::ones({1, 3}));
+    CHECK(calls.empty());
 }
