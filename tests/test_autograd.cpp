@@ -1,5 +1,5 @@
 // The tape: accumulation, reuse, diamonds, no_grad, detach, retain_graph, freeing, threads,
-// deep chains, no growth over long loops, and gradcheck itself.
+// deep chains, no growth over long loops; and gradients of gradients (create_graph, grad()).
 #include "helpers.hpp"
 
 #include <thread>
@@ -133,23 +133,6 @@ TEST_CASE("tape: grad mode and recording are per thread", "[autograd][threads]")
     CHECK_FALSE(autograd::is_grad_enabled());
 }
 
-TEST_CASE("gradcheck: passes a right gradient and reports a wrong one", "[autograd][grad]") {
-    Tensor x = Tensor::from({0.5, -1.5, 2}).requires_grad_();
-    CHECK(autograd::gradcheck([](const std::vector<Tensor>& v) { return v[0] * v[0]; }, {x}));
-    // An op whose backward is off by a factor of 2: gradcheck must catch it and name the input.
-    auto wrong_square = [](const std::vector<Tensor>& v) {
-        const Tensor& a = v[0];
-        Tensor out(Array(a.data() * a.data()));
-        autograd::record("wrong_square", out, {a}, [a](Tensor g) {
-            return autograd::Tensors{g * a};  // should be 2 * a
-        });
-        return out;
-    };
-    CHECK_THROWS_WITH(autograd::gradcheck(wrong_square, {x}),
-                      Catch::Contains("gradcheck: input 0 [3]") && Catch::Contains("analytic"));
-    CHECK_FALSE(x.grad().defined());  // gradcheck leaves the inputs' grads clear
-}
-
 // ---- gradients of gradients: create_graph, autograd::grad ----
 
 TEST_CASE("grad: d/dx x³ = 3x², and with create_graph d²/dx² = 6x, d³/dx³ = 6", "[autograd][grad2]") {
@@ -214,15 +197,6 @@ TEST_CASE("grad: the Hessian of a quadratic ½xᵀAx + bᵀx is exactly (A + A�
     CHECK(H == expected);  // exact: every second derivative is a sum of products of A's entries by ½
 }
 
-TEST_CASE("grad: hvp of a quadratic is its Hessian times v", "[autograd][grad2]") {
-    Tensor A = Tensor::from({{2, 1}, {1, 3}});
-    auto [value, hv] = autograd::functional::hvp(
-        [&](const std::vector<Tensor>& v) { return matmul(v[0], matmul(A, v[0])) * 0.5f; }, {Tensor::from({1, 2})},
-        {Tensor::from({1, -1})});
-    CHECK(value.item() == Approx(0.5f * (2 + 2 * 2 + 12)));
-    CHECK(test::all_close(hv[0], Tensor::from({1, -2})));
-}
-
 TEST_CASE("grad: a second-order pass through a first-order-only op names the op", "[autograd][grad2][errors]") {
     Tensor x = Tensor::randn({1, 1, 4, 4}).requires_grad_();
     Tensor w = Tensor::randn({2, 1, 3, 3}).requires_grad_();
@@ -264,20 +238,3 @@ TEST_CASE("grad: create_graph over many steps leaves no nodes behind", "[autogra
     w.mutable_grad() = Tensor();
     CHECK(autograd::live_nodes() == before);
 }
-
-namespace {
-using V = const std::vector<Tensor>&;
-// Layers built from higher-order ops have second derivatives too (the PINN's network, say).
-const bool registered_layers = test::register_grad_cases({
-    {"Sequential: second order through Linear, Tanh, Linear, GELU, Linear", {{5, 3}}, [](V x) {
-         manual_seed(11);
-         auto model = nn::Sequential(nn::Linear(3, 4), nn::Tanh(), nn::Linear(4, 4), nn::GELU(), nn::Linear(4, 2));
-         return model(x[0]);
-     }},
-    {"mse_loss of a Sigmoid MLP: second order", {{4, 3}, {4, 1}}, [](V x) {
-         manual_seed(12);
-         auto model = nn::Sequential(nn::Linear(3, 5), nn::Sigmoid(), nn::Linear(5, 1));
-         return nn::functional::mse_loss(model(x[0]), x[1]);
-     }},
-}, test::Order::second);
-}  // namespace
