@@ -29,6 +29,14 @@ void binary(Binary op, std::size_t n, const float* a, const float* b, float* out
     }
 }
 
+XGRAD_TARGET_CLONES void scale(std::size_t n, const float* __restrict a, float s, float* __restrict out) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = a[i] * s;
+}
+
+XGRAD_TARGET_CLONES void shift(std::size_t n, const float* __restrict a, float s, float* __restrict out) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = a[i] + s;
+}
+
 XGRAD_TARGET_CLONES void add_into(std::size_t n, float* __restrict into, const float* __restrict g) {
     for (std::size_t i = 0; i < n; ++i) into[i] += g[i];
 }

@@ -20,6 +20,12 @@ Array binary(kernels::Binary op, const Tensor& a, const Tensor& b, Broadcast&& b
     kernels::binary(op, out.size(), a.data().data(), b.data().data(), out.data());
     return out;
 }
+// a·s or a + s in one vectorised pass.
+Array scalar(void (*kernel)(std::size_t, const float*, float, float*), const Tensor& a, float s) {
+    Array out = Array::from_shape(a.shape());
+    kernel(out.size(), a.data().data(), s, out.data());
+    return out;
+}
 }  // namespace
 
 // a + b.  d/da = g,  d/db = g.
@@ -73,14 +79,14 @@ Tensor neg(const Tensor& a) {
 
 // a + s.  d/da = g.
 Tensor add(const Tensor& a, float s) {
-    Tensor out(Array(a.data() + s));
+    Tensor out(scalar(kernels::shift, a, s));
     record("add", out, {a}, [](Tensor g) { return Tensors{std::move(g)}; });
     return out;
 }
 
 // a * s.  d/da = g * s.
 Tensor mul(const Tensor& a, float s) {
-    Tensor out(Array(a.data() * s));
+    Tensor out(scalar(kernels::scale, a, s));
     record("mul", out, {a}, [s](Tensor g) { return Tensors{mul(g, s)}; });
     return out;
 }
