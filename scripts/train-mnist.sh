@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DXGRAD_BUILD_TESTS=OFF >/dev/null
+bash scripts/configure.sh train build/release
 cmake --build build/release -j"$(nproc)" --target mnist_mlp
 exec build/release/examples/mnist_mlp "$@"
