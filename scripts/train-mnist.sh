@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/configure.sh train build/release
+bash scripts/configure.sh release build/release  # the same configuration as test.sh's
 cmake --build build/release -j"$(nproc)" --target mnist_mlp
 exec build/release/examples/mnist_mlp "$@"
