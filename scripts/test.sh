@@ -15,7 +15,8 @@ bash scripts/install-deps.sh
 
 passed=0 failed=0 counts=()
 # run_ctest NAME DIR: runs DIR's tests (none found is an error) and adds ctest's own count of
-# them, from its "N tests failed out of M" line, to the totals.
+# them, from its "N tests failed out of M" line, to the totals. Only the closing line has the
+# form "N passed, M failed", so CI can't mistake one build's count for the whole.
 run_ctest() {
   local name=$1 dir=$2 log=build/ctest-$1.log
   ctest --test-dir "$dir" --output-on-failure --no-tests=error -j"$jobs" 2>&1 | tee "$log" || true
@@ -23,11 +24,11 @@ run_ctest() {
   line=$(sed -n 's/.* \([0-9][0-9]*\) tests* failed out of \([0-9][0-9]*\).*/\1 \2/p' "$log" | tail -1)
   if [ -z "$line" ]; then
     echo "test.sh: ctest ran no tests in $dir (see $log); counted as 1 failure"
-    failed=$((failed + 1)) counts+=("$name: no tests")
+    failed=$((failed + 1)) counts+=("  $name: no tests ran")
     return
   fi
   local f=${line% *} total=${line#* }
-  passed=$((passed + total - f)) failed=$((failed + f)) counts+=("$name: $((total - f)) passed, $f failed")
+  passed=$((passed + total - f)) failed=$((failed + f)) counts+=("  $name: $total ran, $f failed")
 }
 
 echo "== Release build and tests"
@@ -47,7 +48,7 @@ run_ctest tsan build/tsan  # TSAN_OPTIONS come with the tests (tests/CMakeLists.
 
 if [ "${XGRAD_FUZZ_SECONDS:-60}" != 0 ]; then
   echo "== fuzz targets (libFuzzer)"
-  bash scripts/fuzz.sh "${XGRAD_FUZZ_SECONDS:-60}" || { failed=$((failed + 1)) counts+=("fuzz: a target failed (1 failure)"); }
+  bash scripts/fuzz.sh "${XGRAD_FUZZ_SECONDS:-60}" || { failed=$((failed + 1)) counts+=("  fuzz: a target failed (counted as 1 failure)"); }
 fi
 
 echo "== summary"
