@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/format.hpp"
+
 namespace bench {
 
 using Clock = std::chrono::steady_clock;
@@ -27,6 +29,7 @@ inline double max_rss_mb() {
     return static_cast<double>(r.ru_maxrss) / 1024.0;
 }
 
-inline void result(const std::string& key, double value) { std::printf("RESULT %s=%.6g\n", key.c_str(), value); }
+// Every digit (format_number's shortest round trip): run.py reads the value back as a double.
+inline void result(const std::string& key, double value) { std::printf("RESULT %s=%s\n", key.c_str(), xg::format_number(value).c_str()); }
 
 }  // namespace bench

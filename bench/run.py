@@ -10,7 +10,10 @@ Thread counts: each run gets OMP_NUM_THREADS and OPENBLAS_NUM_THREADS equal to i
 and every framework is told the same count. OPENBLAS_CORETYPE is left as the environment sets it.
 """
 import argparse
+import json
+import math
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -30,6 +33,33 @@ def run(cmd, threads):
     return results
 
 
+def run_gbench(cmd, threads):
+    """A Google Benchmark binary (bench_ops) as {row + "_us": median wall time in µs}, the keys
+    that the peers' RESULT lines use."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+    out = subprocess.run(cmd + ["--benchmark_format=json"], env=env, capture_output=True, text=True, check=True).stdout
+    scale = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
+    results, medians_seen = {}, set()
+    for b in json.loads(out)["benchmarks"]:
+        row = b["run_name"].split("/")[0] + "_us"  # "relu_64x128/repeats:5/real_time" -> relu_64x128_us
+        is_median = b.get("run_type") == "aggregate" and b.get("aggregate_name") == "median"
+        if is_median or (b.get("run_type") != "aggregate" and row not in medians_seen):  # a single run has no median
+            results[row] = b["real_time"] * scale[b["time_unit"]]
+        if is_median:
+            medians_seen.add(row)
+    return results
+
+
+def check_ops(binary):
+    """CI's check that bench_ops' output still reads: every row of the PyTorch peer, a time each."""
+    with open(os.path.join(here, "pytorch", "bench_ops.py")) as f:
+        want = {name + "_us" for name in re.findall(r'^    "(\w+)": \(', f.read(), re.M)}
+    got = run_gbench([binary, "--benchmark_min_time=0.001"], 1)
+    if not want or set(got) != want or not all(math.isfinite(v) and v > 0 for v in got.values()):
+        sys.exit("run.py: bench_ops gave rows %s, the peers have %s" % (sorted(got), sorted(want)))
+    print("bench_ops: %d rows read, the same as the peers'" % len(got))
+
+
 def medians(runs):
     keys = runs[0].keys()
     return {k: statistics.median(r[k] for r in runs) for k in keys}
@@ -42,7 +72,10 @@ def main():
     p.add_argument("--build", default=os.path.join(root, "build", "release"))
     p.add_argument("--libtorch-build", default=os.path.join(root, "build", "libtorch"))
     p.add_argument("--only", choices=["mlp", "overhead", "ops"], action="append")
+    p.add_argument("--check-ops", metavar="BENCH_OPS", help="only check that BENCH_OPS's output reads (CI)")
     a = p.parse_args()
+    if a.check_ops:
+        return check_ops(a.check_ops)
     only = a.only or ["mlp", "overhead", "ops"]
     py = sys.executable
     xg_bench = lambda name: os.path.join(a.build, "bench", name)
@@ -91,8 +124,9 @@ def main():
         print("| xgrad speed-up | | %.1fx | %.1fx |" % (l["us_per_step"] / x["us_per_step"], t["us_per_step"] / x["us_per_step"]))
 
     if "ops" in only:
-        print("\n### Single ops, forward + backward, 1 thread (µs, median of 5 x 2,000)\n")
-        x = run([xg_bench("bench_ops")], 1)
+        print("\n### Single ops, forward + backward, 1 thread (µs, median of 5 runs: xgrad's of Google Benchmark's "
+              "iteration count, the peers' of 2,000)\n")
+        x = run_gbench([xg_bench("bench_ops")], 1)
         t = run([py, os.path.join(here, "pytorch", "bench_ops.py")], 1)
         l = run([lt_bench("bench_ops")], 1) if have_lt else {}
         nan = float("nan")

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/format.hpp"
 
 namespace xg {
 
@@ -29,6 +30,7 @@ struct Tuner {
     std::mutex mutex;
     int threads = 0;          // what set_num_threads asked for (0: OpenBLAS's own default)
     int current = -1;         // what OpenBLAS is set to now
+    std::uint64_t generation = 0;  // bumped whenever `shapes` is cleared
     std::map<std::tuple<std::size_t, std::size_t, std::size_t, bool, bool>, ShapeStats> shapes;
 };
 
@@ -52,11 +54,12 @@ double median(std::vector<double> v) {
 }  // namespace
 
 void set_num_threads(int n) {
-    if (n < 1) throw Error("set_num_threads: need at least 1 thread, got " + std::to_string(n));
+    if (n < 1) throw Error("set_num_threads: need at least 1 thread, got " + format_number(n));
     Tuner& t = tuner();
     std::lock_guard lock(t.mutex);
     t.threads = n;
     t.shapes.clear();  // choices made for another count no longer hold
+    ++t.generation;    // and tickets still out point into the old map
     apply(t, n);
 }
 
@@ -82,7 +85,8 @@ GemmTicket begin_gemm(std::size_t m, std::size_t n, std::size_t k, bool ta, bool
     if (s.decided) {
         ticket.threads = s.decided;
     } else {
-        ticket.slot = &s;  // std::map nodes don't move
+        ticket.slot = &s;  // std::map nodes don't move; the map is only ever cleared as a whole
+        ticket.generation = t.generation;
         ticket.use_n = s.many.size() < s.one.size();
         ticket.threads = ticket.use_n ? t.threads : 1;
     }
@@ -94,6 +98,7 @@ void end_gemm(const GemmTicket& ticket, double seconds) {
     if (!ticket.slot) return;
     Tuner& t = tuner();
     std::lock_guard lock(t.mutex);
+    if (ticket.generation != t.generation) return;  // set_num_threads freed the slot meanwhile
     auto& s = *static_cast<ShapeStats*>(ticket.slot);
     if (s.decided) return;
     (ticket.use_n ? s.many : s.one).push_back(seconds);

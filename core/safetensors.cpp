@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/format.hpp"
 
 namespace xg::safetensors {
 
@@ -49,18 +50,18 @@ std::string to_bytes(const File& file) {
 }
 
 File from_bytes(const std::string& bytes, const std::string& what) {
-    if (bytes.size() < 8) fail(what, "file is " + std::to_string(bytes.size()) + " bytes, shorter than the 8-byte header length");
+    if (bytes.size() < 8) fail(what, "file is " + format_number(bytes.size()) + " bytes, shorter than the 8-byte header length");
     std::uint64_t n = 0;
     for (int i = 0; i < 8; ++i) n |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
     if (n > max_header || n > bytes.size() - 8) {
-        fail(what, "header length " + std::to_string(n) + " at byte 0 runs past the end of the file (" +
-                       std::to_string(bytes.size()) + " bytes)");
+        fail(what, "header length " + format_number(n) + " at byte 0 runs past the end of the file (" +
+                       format_number(bytes.size()) + " bytes)");
     }
     nlohmann::ordered_json header;
     try {
         header = nlohmann::ordered_json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
     } catch (const nlohmann::ordered_json::parse_error& e) {
-        fail(what, "header is not valid JSON (at byte " + std::to_string(8 + e.byte) + ")");
+        fail(what, "header is not valid JSON (at byte " + format_number(8 + e.byte) + ")");
     } catch (const nlohmann::ordered_json::exception& e) {  // e.g. a number too large for any type
         fail(what, std::string("header is not valid JSON: ") + e.what());
     }
@@ -106,13 +107,13 @@ File from_bytes(const std::string& bytes, const std::string& what) {
         }
         const std::uint64_t begin = offsets[0].get<std::uint64_t>(), end = offsets[1].get<std::uint64_t>();
         if (begin > end || end > data_size) {
-            fail(what, where + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
-                           "] fall outside the data (" + std::to_string(data_size) + " bytes from byte " +
-                           std::to_string(data_start) + ")");
+            fail(what, where + ": data_offsets [" + format_number(begin) + ", " + format_number(end) +
+                           "] fall outside the data (" + format_number(data_size) + " bytes from byte " +
+                           format_number(data_start) + ")");
         }
         if (end - begin != count * sizeof(float)) {
-            fail(what, where + ": data_offsets hold " + std::to_string(end - begin) + " bytes, shape " +
-                           shape_str(shape) + " needs " + std::to_string(count * sizeof(float)));
+            fail(what, where + ": data_offsets hold " + format_number(end - begin) + " bytes, shape " +
+                           shape_str(shape) + " needs " + format_number(count * sizeof(float)));
         }
         Array a = Array::from_shape(shape);
         if (count) std::memcpy(a.data(), bytes.data() + data_start + begin, count * sizeof(float));
@@ -124,13 +125,13 @@ File from_bytes(const std::string& bytes, const std::string& what) {
     std::uint64_t expect = 0;
     for (const Span& s : spans) {
         if (s.begin != expect) {
-            fail(what, "tensor '" + s.name + "' starts at data byte " + std::to_string(s.begin) + ", expected " +
-                           std::to_string(expect) + " (overlapping or missing data)");
+            fail(what, "tensor '" + s.name + "' starts at data byte " + format_number(s.begin) + ", expected " +
+                           format_number(expect) + " (overlapping or missing data)");
         }
         expect = s.end;
     }
     if (expect != data_size) {
-        fail(what, "the tensors cover " + std::to_string(expect) + " of " + std::to_string(data_size) + " data bytes");
+        fail(what, "the tensors cover " + format_number(expect) + " of " + format_number(data_size) + " data bytes");
     }
     return file;
 }

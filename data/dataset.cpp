@@ -5,6 +5,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "core/format.hpp"
 #include "core/random.hpp"
 
 namespace xg::data {
@@ -26,8 +27,8 @@ Tensor rows(const Tensor& t, const std::vector<std::size_t>& indices) {
     Array out = Array::from_shape(shape);
     for (std::size_t i = 0; i < indices.size(); ++i) {
         if (indices[i] >= t.shape()[0]) {
-            throw Error("TensorDataset: index " + std::to_string(indices[i]) + " is out of range for " +
-                        std::to_string(t.shape()[0]) + " examples");
+            throw Error("TensorDataset: index " + format_number(indices[i]) + " is out of range for " +
+                        format_number(t.shape()[0]) + " examples");
         }
         std::memcpy(out.data() + i * row, t.data().data() + indices[i] * row, row * sizeof(float));
     }

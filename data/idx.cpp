@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/format.hpp"
 
 namespace xg::data {
 
@@ -28,7 +29,7 @@ std::uint32_t be32(const std::string& b, std::size_t at) {
 IdxFile parse_idx(const std::string& bytes, std::size_t expected_dims, const std::string& what) {
     const std::uint32_t expected_magic = 0x00000800u | static_cast<std::uint32_t>(expected_dims);
     if (bytes.size() < 4) {
-        throw Error("IDX: " + what + ": file is " + std::to_string(bytes.size()) + " bytes, too short for the magic number");
+        throw Error("IDX: " + what + ": file is " + format_number(bytes.size()) + " bytes, too short for the magic number");
     }
     const std::uint32_t magic = be32(bytes, 0);
     if (magic != expected_magic) {
@@ -36,8 +37,8 @@ IdxFile parse_idx(const std::string& bytes, std::size_t expected_dims, const std
     }
     const std::size_t header = 4 + 4 * expected_dims;
     if (bytes.size() < header) {
-        throw Error("IDX: " + what + ": file ends at byte " + std::to_string(bytes.size()) + ", inside the header of " +
-                    std::to_string(header) + " bytes");
+        throw Error("IDX: " + what + ": file ends at byte " + format_number(bytes.size()) + ", inside the header of " +
+                    format_number(header) + " bytes");
     }
     IdxFile f;
     std::uint64_t count = 1;
@@ -46,13 +47,13 @@ IdxFile parse_idx(const std::string& bytes, std::size_t expected_dims, const std
         f.dims.push_back(n);
         count *= n;  // checked against the file size after every factor, so it stays below 2^63
         if (count > bytes.size()) {
-            throw Error("IDX: " + what + ": dims at byte " + std::to_string(4 + 4 * d) + " need more than the " +
-                        std::to_string(bytes.size() - header) + " data bytes the file has");
+            throw Error("IDX: " + what + ": dims at byte " + format_number(4 + 4 * d) + " need more than the " +
+                        format_number(bytes.size() - header) + " data bytes the file has");
         }
     }
     if (bytes.size() - header != count) {
-        throw Error("IDX: " + what + ": has " + std::to_string(bytes.size() - header) + " data bytes after the header, dims need " +
-                    std::to_string(count) + (bytes.size() - header < count ? " (truncated)" : " (trailing bytes)"));
+        throw Error("IDX: " + what + ": has " + format_number(bytes.size() - header) + " data bytes after the header, dims need " +
+                    format_number(count) + (bytes.size() - header < count ? " (truncated)" : " (trailing bytes)"));
     }
     f.values.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
     return f;
@@ -71,10 +72,10 @@ std::string gunzip(const std::string& in, const std::string& what) {
         zs.avail_out = sizeof buf;
         rc = inflate(&zs, Z_NO_FLUSH);
         if (rc != Z_OK && rc != Z_STREAM_END) {
-            const std::string msg = zs.msg ? zs.msg : (rc == Z_BUF_ERROR ? "unexpected end of data" : "error " + std::to_string(rc));
+            const std::string msg = zs.msg ? zs.msg : (rc == Z_BUF_ERROR ? "unexpected end of data" : "error " + format_number(rc));
             const auto at = zs.total_in;
             inflateEnd(&zs);
-            throw Error("gzip: " + what + ": corrupt or truncated at compressed byte " + std::to_string(at) + " (" + msg + ")");
+            throw Error("gzip: " + what + ": corrupt or truncated at compressed byte " + format_number(at) + " (" + msg + ")");
         }
         out.append(buf, sizeof buf - zs.avail_out);
         if (out.size() > max_decompressed) {
@@ -84,7 +85,7 @@ std::string gunzip(const std::string& in, const std::string& what) {
         if (rc != Z_STREAM_END && zs.avail_in == 0 && zs.avail_out != 0) {
             const auto at = zs.total_in;
             inflateEnd(&zs);
-            throw Error("gzip: " + what + ": truncated at compressed byte " + std::to_string(at));
+            throw Error("gzip: " + what + ": truncated at compressed byte " + format_number(at));
         }
     }
     inflateEnd(&zs);

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "core/format.hpp"
 #include "core/simd.hpp"
 #include "data/idx.hpp"
 
@@ -36,14 +37,14 @@ MNIST::MNIST(const std::string& root, bool train, std::optional<Normalize> norma
     IdxFile images = parse_idx(read_file_maybe_gz(image_path), 3, image_path);
     IdxFile labels = parse_idx(read_file_maybe_gz(label_path), 1, label_path);
     if (images.dims[0] != labels.dims[0]) {
-        throw Error("MNIST: " + image_path + " has " + std::to_string(images.dims[0]) + " images but " + label_path +
-                    " has " + std::to_string(labels.dims[0]) + " labels");
+        throw Error("MNIST: " + image_path + " has " + format_number(images.dims[0]) + " images but " + label_path +
+                    " has " + format_number(labels.dims[0]) + " labels");
     }
     if (images.dims[1] == 0 || images.dims[2] == 0) throw Error("MNIST: " + image_path + " has empty images");
     for (std::size_t i = 0; i < labels.values.size(); ++i) {
         if (labels.values[i] > 9) {
-            throw Error("MNIST: " + label_path + ": label " + std::to_string(labels.values[i]) + " at byte " +
-                        std::to_string(8 + i) + " is not a digit class 0-9");
+            throw Error("MNIST: " + label_path + ": label " + format_number(labels.values[i]) + " at byte " +
+                        format_number(8 + i) + " is not a digit class 0-9");
         }
     }
     rows_ = images.dims[1];
@@ -64,7 +65,7 @@ Batch MNIST::get_batch(const std::vector<std::size_t>& indices) const {
     Array y = Array::from_shape({indices.size()});
     for (std::size_t i = 0; i < indices.size(); ++i) {
         if (indices[i] >= size()) {
-            throw Error("MNIST: index " + std::to_string(indices[i]) + " is out of range for " + std::to_string(size()) +
+            throw Error("MNIST: index " + format_number(indices[i]) + " is out of range for " + format_number(size()) +
                         " examples");
         }
         bytes_to_floats(images_->data() + indices[i] * pixels, x.data() + i * pixels, pixels, scale_, shift_);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/format.hpp"
 #include "core/simd.hpp"
 
 namespace xg::optim {
@@ -52,11 +53,12 @@ AdamOptions from(const AdamWOptions& o) { return {o.lr, o.betas, o.eps, o.weight
 Adam::Adam(std::vector<Tensor> params, AdamOptions o) : Adam(std::move(params), o, false) {}
 
 Adam::Adam(std::vector<Tensor> params, AdamOptions o, bool decoupled)
-    : Optimizer(std::move(params), o.lr), options(o), decoupled_(decoupled) {
-    check_hyper(o.eps >= 0.0, "eps " + std::to_string(o.eps));
-    check_hyper(o.betas.first >= 0.0 && o.betas.first < 1.0, "beta1 " + std::to_string(o.betas.first));
-    check_hyper(o.betas.second >= 0.0 && o.betas.second < 1.0, "beta2 " + std::to_string(o.betas.second));
-    check_hyper(o.weight_decay >= 0.0, "weight_decay " + std::to_string(o.weight_decay));
+    : Optimizer(std::move(params)), options_(o), decoupled_(decoupled) {
+    check_lr(o.lr);
+    check_hyper(o.eps >= 0.0, "eps " + format_number(o.eps));
+    check_hyper(o.betas.first >= 0.0 && o.betas.first < 1.0, "beta1 " + format_number(o.betas.first));
+    check_hyper(o.betas.second >= 0.0 && o.betas.second < 1.0, "beta2 " + format_number(o.betas.second));
+    check_hyper(o.weight_decay >= 0.0, "weight_decay " + format_number(o.weight_decay));
     state_.resize(params_.size());
 }
 
@@ -65,6 +67,7 @@ AdamW::AdamW(std::vector<Tensor> params, AdamWOptions o) : Adam(std::move(params
 // One fused pass per parameter, with PyTorch's operations in PyTorch's order (the tests compare
 // against its numbers): every product and sum below is rounded to float exactly as its kernels do.
 void Adam::step() {
+    const AdamOptions& options = options_;
     const double beta1 = options.betas.first, beta2 = options.betas.second;
     AdamScalars c{};
     c.sign = options.maximize ? -1.0f : 1.0f;
@@ -74,7 +77,7 @@ void Adam::step() {
     c.one_minus_b2 = static_cast<float>(1.0 - beta2);
     c.eps = static_cast<float>(options.eps);
     c.wd = static_cast<float>(options.weight_decay);
-    c.shrink = static_cast<float>(1.0 - lr_ * options.weight_decay);
+    c.shrink = static_cast<float>(1.0 - options.lr * options.weight_decay);
     const bool has_decay = options.weight_decay != 0.0;
     const AdamKernel kernel = pick_kernel(has_decay && !decoupled_, has_decay && decoupled_, options.amsgrad);
     for (std::size_t i = 0; i < params_.size(); ++i) {
@@ -88,7 +91,7 @@ void Adam::step() {
         ParamState& s = *state_[i];
         s.step += 1;
         const auto t = static_cast<double>(s.step);
-        c.neg_step = static_cast<float>(-(lr_ / (1.0 - std::pow(beta1, t))));  // Python: lr / bias_correction1
+        c.neg_step = static_cast<float>(-(options.lr / (1.0 - std::pow(beta1, t))));  // Python: lr / bias_correction1
         c.bc2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(beta2, t)));
         kernel(p.numel(), p.data().data(), grad.data().data(), s.exp_avg.data(), s.exp_avg_sq.data(),
                options.amsgrad ? s.max_exp_avg_sq.data() : nullptr, c);
@@ -99,11 +102,11 @@ Optimizer::State Adam::state() const {
     State out;
     for (std::size_t i = 0; i < params_.size(); ++i) {
         if (!state_[i]) continue;
-        const std::string k = std::to_string(i);
+        const std::string k = format_number(i);
         out.tensors[k + ".exp_avg"] = state_[i]->exp_avg;
         out.tensors[k + ".exp_avg_sq"] = state_[i]->exp_avg_sq;
-        if (options.amsgrad) out.tensors[k + ".max_exp_avg_sq"] = state_[i]->max_exp_avg_sq;
-        out.metadata[k + ".step"] = std::to_string(state_[i]->step);
+        if (options_.amsgrad) out.tensors[k + ".max_exp_avg_sq"] = state_[i]->max_exp_avg_sq;
+        out.metadata[k + ".step"] = format_number(state_[i]->step);
     }
     return out;
 }
@@ -111,15 +114,16 @@ Optimizer::State Adam::state() const {
 void Adam::set_state(const State& in) {
     std::vector<std::optional<ParamState>> loaded(params_.size());
     for (std::size_t i = 0; i < params_.size(); ++i) {
-        const std::string k = std::to_string(i);
+        const std::string k = format_number(i), where = kind() + " load: " + in.origin;
         auto step = in.metadata.find(k + ".step");
         auto m = in.tensors.find(k + ".exp_avg"), v = in.tensors.find(k + ".exp_avg_sq");
         if (step == in.metadata.end()) continue;  // this parameter had not been stepped yet
-        if (m == in.tensors.end() || v == in.tensors.end()) throw Error(kind() + " load: moments of parameter " + k + " are missing");
-        ParamState s{std::stoll(step->second), m->second, v->second, Array()};
-        if (options.amsgrad) {
+        if (m == in.tensors.end() || v == in.tensors.end()) throw Error(where + ": moments of parameter " + k + " are missing");
+        ParamState s{parse_number<std::int64_t>(step->second, where + ": metadata '" + k + ".step'"), m->second, v->second, Array()};
+        if (s.step < 0) throw Error(where + ": metadata '" + k + ".step' is " + step->second + ", a step count can't be negative");
+        if (options_.amsgrad) {
             auto mx = in.tensors.find(k + ".max_exp_avg_sq");
-            if (mx == in.tensors.end()) throw Error(kind() + " load: amsgrad state of parameter " + k + " is missing");
+            if (mx == in.tensors.end()) throw Error(where + ": amsgrad state of parameter " + k + " is missing");
             s.max_exp_avg_sq = mx->second;
         }
         loaded[i] = std::move(s);

@@ -35,7 +35,7 @@ class Adam : public Optimizer {
 public:
     Adam(std::vector<Tensor> params, AdamOptions options = {});
     void step() override;
-    AdamOptions options;
+    const AdamOptions& options() const { return options_; }  // .lr is lr(): change it with set_lr
 
 protected:
     Adam(std::vector<Tensor> params, AdamOptions options, bool decoupled);
@@ -45,11 +45,13 @@ private:
         std::int64_t step = 0;
         Array exp_avg, exp_avg_sq, max_exp_avg_sq;
     };
+    AdamOptions options_;
     std::vector<std::optional<ParamState>> state_;
     bool decoupled_;
     State state() const override;
     void set_state(const State& s) override;
     std::string kind() const override { return decoupled_ ? "AdamW" : "Adam"; }
+    const double& lr_ref() const override { return options_.lr; }
 };
 
 class AdamW : public Adam {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "core/format.hpp"
+
 namespace xg::optim {
 
 LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer), base_lr_(optimizer.lr()), last_lr_(optimizer.lr()) {}
@@ -16,7 +18,7 @@ void LRScheduler::step() {
 
 StepLR::StepLR(Optimizer& optimizer, std::int64_t step_size, double gamma)
     : LRScheduler(optimizer), step_size_(step_size), gamma_(gamma) {
-    if (step_size <= 0) throw Error("StepLR: step_size must be positive, got " + std::to_string(step_size));
+    if (step_size <= 0) throw Error("StepLR: step_size must be positive, got " + format_number(step_size));
 }
 
 // PyTorch multiplies the current lr by gamma at each multiple of step_size.
@@ -27,7 +29,7 @@ double StepLR::compute_lr() const {
 
 CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, std::int64_t t_max, double eta_min)
     : LRScheduler(optimizer), t_max_(t_max), eta_min_(eta_min) {
-    if (t_max <= 0) throw Error("CosineAnnealingLR: T_max must be positive, got " + std::to_string(t_max));
+    if (t_max <= 0) throw Error("CosineAnnealingLR: T_max must be positive, got " + format_number(t_max));
 }
 
 double CosineAnnealingLR::compute_lr() const {

@@ -1,10 +1,12 @@
 // optim::Optimizer: the base of SGD, Adam and AdamW. It holds the parameters (Tensor handles
-// shared with the model), the learning rate, and per-parameter state that save()/load()
-// write to a safetensors file so training resumes exactly where it stopped.
+// shared with the model) and gives access to the learning rate, which lives once, in the
+// subclass's options; save()/load() write the per-parameter state to a safetensors file so
+// training resumes exactly where it stopped.
 #pragma once
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/tensor.hpp"
@@ -13,7 +15,7 @@ namespace xg::optim {
 
 class Optimizer {
 public:
-    explicit Optimizer(std::vector<Tensor> params, double lr);
+    explicit Optimizer(std::vector<Tensor> params);
     virtual ~Optimizer() = default;
 
     // One update of every parameter that has a gradient; parameters without one are skipped.
@@ -21,7 +23,9 @@ public:
     virtual void step() = 0;
     void zero_grad();  // clears the grads (PyTorch's set_to_none=True)
 
-    double lr() const { return lr_; }
+    // The learning rate every step uses and save() writes: options().lr, the only copy (PyTorch
+    // keeps it with the other hyperparameters in param_groups[0]['lr']). Schedulers go through set_lr.
+    double lr() const { return lr_ref(); }
     void set_lr(double lr);
     const std::vector<Tensor>& params() const { return params_; }
 
@@ -34,14 +38,18 @@ protected:
     struct State {
         std::map<std::string, Array> tensors;
         std::map<std::string, std::string> metadata;
+        std::string origin;  // the file it was loaded from, for error messages
     };
     virtual State state() const = 0;
-    virtual void set_state(const State& s) = 0;
+    virtual void set_state(const State& s) = 0;  // all or nothing: throws before changing anything
     virtual std::string kind() const = 0;
+    // The subclass's options().lr. A reference, not a copy, so there is nothing to keep in sync.
+    virtual const double& lr_ref() const = 0;
+    double& lr_ref() { return const_cast<double&>(std::as_const(*this).lr_ref()); }
     static void check_hyper(bool ok, const std::string& what);
+    static void check_lr(double lr);
 
     std::vector<Tensor> params_;
-    double lr_;
 };
 
 // Rescales every gradient so their total norm is at most max_norm (norm_type 2, or infinity),

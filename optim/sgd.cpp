@@ -1,13 +1,15 @@
 // SGD, following torch/optim/sgd.py's _single_tensor_sgd operation by operation.
 #include "optim/sgd.hpp"
 
+#include "core/format.hpp"
 #include "core/simd.hpp"
 
 namespace xg::optim {
 
-SGD::SGD(std::vector<Tensor> params, SGDOptions o) : Optimizer(std::move(params), o.lr), options(o) {
-    check_hyper(o.momentum >= 0.0, "momentum " + std::to_string(o.momentum));
-    check_hyper(o.weight_decay >= 0.0, "weight_decay " + std::to_string(o.weight_decay));
+SGD::SGD(std::vector<Tensor> params, SGDOptions o) : Optimizer(std::move(params)), options_(o) {
+    check_lr(o.lr);
+    check_hyper(o.momentum >= 0.0, "momentum " + format_number(o.momentum));
+    check_hyper(o.weight_decay >= 0.0, "weight_decay " + format_number(o.weight_decay));
     check_hyper(!o.nesterov || (o.momentum > 0.0 && o.dampening == 0.0),
                 "nesterov: it requires momentum > 0 and dampening = 0");
     momentum_buffer_.resize(params_.size());
@@ -43,10 +45,10 @@ void sgd_dispatch(bool momentum, bool first, bool nesterov, std::size_t n, float
 }  // namespace
 
 void SGD::step() {
-    const SGDScalars c{options.maximize ? -1.0f : 1.0f, static_cast<float>(options.weight_decay),
-                       static_cast<float>(options.momentum), static_cast<float>(1.0 - options.dampening),
-                       static_cast<float>(-lr_)};
-    const bool momentum = options.momentum != 0.0;
+    const SGDOptions& o = options_;
+    const SGDScalars c{o.maximize ? -1.0f : 1.0f, static_cast<float>(o.weight_decay), static_cast<float>(o.momentum),
+                       static_cast<float>(1.0 - o.dampening), static_cast<float>(-o.lr)};
+    const bool momentum = o.momentum != 0.0;
     for (std::size_t i = 0; i < params_.size(); ++i) {
         Tensor& p = params_[i];
         const Tensor grad = p.grad();
@@ -55,24 +57,27 @@ void SGD::step() {
         const bool first = momentum && !buffer;  // the first step starts the buffer at d_p
         if (first) buffer = Array::from_shape(p.shape());
         float* buf = buffer ? buffer->data() : nullptr;
-        if (options.weight_decay != 0.0) sgd_dispatch<true>(momentum, first, options.nesterov, p.numel(), p.data().data(), grad.data().data(), buf, c);
-        else sgd_dispatch<false>(momentum, first, options.nesterov, p.numel(), p.data().data(), grad.data().data(), buf, c);
+        if (o.weight_decay != 0.0) sgd_dispatch<true>(momentum, first, o.nesterov, p.numel(), p.data().data(), grad.data().data(), buf, c);
+        else sgd_dispatch<false>(momentum, first, o.nesterov, p.numel(), p.data().data(), grad.data().data(), buf, c);
     }
 }
 
 Optimizer::State SGD::state() const {
     State s;
     for (std::size_t i = 0; i < params_.size(); ++i) {
-        if (momentum_buffer_[i]) s.tensors[std::to_string(i) + ".momentum_buffer"] = *momentum_buffer_[i];
+        if (momentum_buffer_[i]) s.tensors[format_number(i) + ".momentum_buffer"] = *momentum_buffer_[i];
     }
     return s;
 }
 
 void SGD::set_state(const State& s) {
     std::vector<std::optional<Array>> buffers(params_.size());
-    for (const auto& [name, a] : s.tensors) {
-        const std::size_t i = std::stoul(name);
-        if (name != std::to_string(i) + ".momentum_buffer") throw Error("SGD load: unexpected state '" + name + "'");
+    for (const auto& [name, a] : s.tensors) {  // Optimizer::load checked the index and the shape
+        const std::string_view index = std::string_view(name).substr(0, name.find('.'));
+        const auto i = parse_number<std::size_t>(index, "SGD load: " + s.origin + ": state '" + name + "'");
+        if (i >= buffers.size() || name != format_number(i) + ".momentum_buffer") {
+            throw Error("SGD load: " + s.origin + ": unexpected state '" + name + "'");
+        }
         buffers[i] = a;
     }
     momentum_buffer_ = std::move(buffers);

@@ -22,13 +22,15 @@ class SGD : public Optimizer {
 public:
     SGD(std::vector<Tensor> params, SGDOptions options = {});
     void step() override;
-    SGDOptions options;
+    const SGDOptions& options() const { return options_; }  // .lr is lr(): change it with set_lr
 
 private:
+    SGDOptions options_;
     std::vector<std::optional<Array>> momentum_buffer_;  // created by the first step with momentum
     State state() const override;
     void set_state(const State& s) override;
     std::string kind() const override { return "SGD"; }
+    const double& lr_ref() const override { return options_.lr; }
 };
 
 }  // namespace xg::optim

@@ -10,8 +10,7 @@ if ! command -v clang++ >/dev/null; then
   echo "fuzz: clang++ not found, skipping the fuzz targets (apt-get install clang libclang-rt-14-dev)"
   exit 0
 fi
-cmake -S . -B build/fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXGRAD_FUZZ=ON \
-  -DXGRAD_BUILD_TESTS=OFF -DXGRAD_BUILD_EXAMPLES=OFF >/dev/null
+bash scripts/configure.sh fuzz build/fuzz
 cmake --build build/fuzz -j"$(nproc)" --target fuzz_idx fuzz_safetensors
 mkdir -p build/fuzz/artifacts
 for target in idx safetensors; do

@@ -5,7 +5,7 @@
 # Needs graphviz (apt-get install graphviz) at doc time only; building xgrad never does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
+bash scripts/configure.sh release build/release  # the same configuration as test.sh's
 cmake --build build/release -j"$(nproc)" --target xor autoencoder >/dev/null
 out=docs/images
 mkdir -p "$out"

@@ -1,31 +1,57 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds xgrad and runs the whole test suite twice: in the Release
-# build (with the examples and outside-project checks) and in the AddressSanitizer +
-# UndefinedBehaviorSanitizer build; then runs each fuzz target for XGRAD_FUZZ_SECONDS
-# (default 60; 0 skips them).
+# Installs what is missing, builds xgrad and runs its tests: the whole suite in the Release build
+# (with the examples, benchmarks built, and outside-project checks) and in the AddressSanitizer +
+# UndefinedBehaviorSanitizer build, the [threads] tests in a ThreadSanitizer build; then each fuzz
+# target for XGRAD_FUZZ_SECONDS (default 60; 0 skips them). A failing test doesn't stop the
+# later builds; the last line counts the tests that ran in all of them, "xgrad: N passed, M failed"
+# (CI reads it), and the exit status is non-zero if any failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/configure.sh  # xgrad_configure PROFILE DIR: every option set, whatever configured DIR before
 jobs=$(nproc)
 mkdir -p build
 
 bash scripts/install-deps.sh
 
+passed=0 failed=0 counts=()
+# run_ctest NAME DIR: runs DIR's tests (none found is an error) and adds ctest's own count of
+# them, from its "N tests failed out of M" line, to the totals. Only the closing line has the
+# form "N passed, M failed", so CI can't mistake one build's count for the whole.
+run_ctest() {
+  local name=$1 dir=$2 log=build/ctest-$1.log
+  ctest --test-dir "$dir" --output-on-failure --no-tests=error -j"$jobs" 2>&1 | tee "$log" || true
+  local line
+  line=$(sed -n 's/.* \([0-9][0-9]*\) tests* failed out of \([0-9][0-9]*\).*/\1 \2/p' "$log" | tail -1)
+  if [ -z "$line" ]; then
+    echo "test.sh: ctest ran no tests in $dir (see $log); counted as 1 failure"
+    failed=$((failed + 1)) counts+=("  $name: no tests ran")
+    return
+  fi
+  local f=${line% *} total=${line#* }
+  passed=$((passed + total - f)) failed=$((failed + f)) counts+=("  $name: $total ran, $f failed")
+}
+
 echo "== Release build and tests"
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DXGRAD_BUILD_BENCH=ON >/dev/null
+xgrad_configure release build/release
 cmake --build build/release -j"$jobs"
-ctest --test-dir build/release --output-on-failure -j"$jobs" | tee build/ctest-release.log
+run_ctest release build/release
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
-cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DXGRAD_SANITIZE=ON -DXGRAD_BUILD_EXAMPLES=OFF >/dev/null
+xgrad_configure sanitize build/sanitize
 cmake --build build/sanitize -j"$jobs"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build/sanitize --output-on-failure -j"$jobs" | tee build/ctest-sanitize.log
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 run_ctest sanitize build/sanitize
+
+echo "== ThreadSanitizer build, the [threads] tests"
+xgrad_configure thread build/tsan
+cmake --build build/tsan -j"$jobs" --target xgrad_tests
+run_ctest tsan build/tsan  # TSAN_OPTIONS come with the tests (tests/CMakeLists.txt)
 
 if [ "${XGRAD_FUZZ_SECONDS:-60}" != 0 ]; then
   echo "== fuzz targets (libFuzzer)"
-  bash scripts/fuzz.sh "${XGRAD_FUZZ_SECONDS:-60}"
+  bash scripts/fuzz.sh "${XGRAD_FUZZ_SECONDS:-60}" || { failed=$((failed + 1)) counts+=("  fuzz: a target failed (counted as 1 failure)"); }
 fi
 
-# One closing line for both CTest runs (each failure above already stopped this script).
-total=$(cat build/ctest-release.log build/ctest-sanitize.log | sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' | awk '{s += $1} END {print s}')
-echo "xgrad: $total passed, 0 failed"
+echo "== summary"
+printf '%s\n' "${counts[@]}"
+echo "xgrad: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DXGRAD_BUILD_TESTS=OFF >/dev/null
+bash scripts/configure.sh release build/release  # the same configuration as test.sh's
 cmake --build build/release -j"$(nproc)" --target mnist_mlp
 exec build/release/examples/mnist_mlp "$@"

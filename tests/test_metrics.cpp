@@ -80,3 +80,22 @@ TEST_CASE("MetricsLog: the SVG plot is well-formed XML with a panel and a curve 
     CHECK(xml_error("<a><b></a>") != "");  // the checker itself can fail
     CHECK(xml_error("<a x=1/>") != "");
 }
+
+TEST_CASE("MetricsLog: the CSV keeps every digit; axis labels tell neighbouring ticks apart", "[viz]") {
+    viz::MetricsLog log("step");
+    log.log(1, "loss", 0.1 + 0.2);
+    log.log(2, "loss", 1e-9);
+    CHECK(log.csv() == "step,loss\n1,0.30000000000000004\n2,1e-09\n");  // reads back as the same doubles
+
+    viz::MetricsLog close("epoch");
+    close.log(1, "accuracy", 0.50001);
+    close.log(2, "accuracy", 0.50004);
+    const std::string svg = close.svg("close values");
+    CHECK(svg.find(">0.500015</text>") != std::string::npos);  // four significant digits printed 0.5 for every tick
+    CHECK(svg.find(">0.500030</text>") != std::string::npos);
+    viz::MetricsLog tenths("epoch");
+    for (int e = 0; e <= 10; ++e) tenths.log(e, "loss", e / 10.0);
+    const std::string t = tenths.svg("tenths");
+    CHECK(t.find(">0.6</text>") != std::string::npos);  // 3 · 0.2, not 0.6000000000000001
+    CHECK(t.find("0000000") == std::string::npos);
+}

@@ -3,6 +3,8 @@
 #include "helpers.hpp"
 
 #include <cmath>
+#include <type_traits>
+#include <utility>
 
 using namespace xg;
 
@@ -142,4 +144,98 @@ TEST_CASE("optimizers: parameters without a gradient are skipped; updates are no
     CHECK(used.data()(0) < 1.0f);
     CHECK(used.is_leaf());
     CHECK_FALSE(used.grad_fn());
+}
+
+TEST_CASE("optimizer state: the learning rate round-trips exactly, even 1e-7", "[optim][serialize]") {
+    const std::string path = test::temp_path("tiny_lr.safetensors");
+    Problem pr;
+    optim::SGD a({pr.w, pr.b}, {.lr = 1e-7, .momentum = 0.9});
+    a.save(path);
+    CHECK(safetensors::load(path).metadata.at("lr") == "1e-07");
+    optim::SGD b({pr.w, pr.b}, {.lr = 0.5, .momentum = 0.9});
+    b.load(path);
+    CHECK(b.lr() == 1e-7);  // exactly: std::to_string wrote "0.000000", which loaded as 0
+    const double awkward = 0.1 + 0.2;
+    a.set_lr(awkward);
+    a.save(path);
+    b.load(path);
+    CHECK(b.lr() == awkward);
+}
+
+TEST_CASE("optimizer state: a corrupt number in the file is an xg::Error naming the file and the key", "[optim][serialize][errors]") {
+    const std::string good = test::temp_path("adam_good.safetensors"), bad = test::temp_path("adam_corrupt.safetensors");
+    Problem pr;
+    optim::Adam a({pr.w, pr.b}, {.lr = 0.01});
+    a.zero_grad();
+    pr.loss().backward();
+    a.step();
+    a.save(good);
+    auto corrupt = [&](const std::string& key, const std::string& text) {
+        safetensors::File file = safetensors::load(good);
+        file.metadata[key] = text;
+        safetensors::save(file, bad);
+    };
+    optim::Adam fresh({pr.w, pr.b}, {.lr = 0.5});
+    corrupt("lr", "0.01x");
+    CHECK_THROWS_AS(fresh.load(bad), Error);
+    CHECK_THROWS_WITH(fresh.load(bad), Catch::Contains(bad) && Catch::Contains("'lr'") && Catch::Contains("'0.01x'"));
+    corrupt("lr", "1e999");
+    CHECK_THROWS_WITH(fresh.load(bad), Catch::Contains(bad) && Catch::Contains("'lr'") && Catch::Contains("out of range"));
+    corrupt("lr", "-0.001");
+    CHECK_THROWS_WITH(fresh.load(bad), Catch::Contains("learning rate must be >= 0, got -0.001"));
+    corrupt("0.step", "one");
+    CHECK_THROWS_AS(fresh.load(bad), Error);
+    CHECK_THROWS_WITH(fresh.load(bad), Catch::Contains(bad) && Catch::Contains("'0.step'") && Catch::Contains("'one'"));
+    corrupt("param_count", "2 ");
+    CHECK_THROWS_WITH(fresh.load(bad), Catch::Contains(bad) && Catch::Contains("'param_count'"));
+    CHECK(fresh.lr() == 0.5);  // every failed load left the optimizer as it was
+    {
+        safetensors::File file = safetensors::load(good);
+        file.tensors.emplace_back("x.exp_avg", file.tensors.front().second);
+        safetensors::save(file, bad);
+    }
+    CHECK_THROWS_AS(fresh.load(bad), Error);
+    CHECK_THROWS_WITH(fresh.load(bad), Catch::Contains(bad) && Catch::Contains("'x.exp_avg'"));
+}
+
+TEST_CASE("optimizers: the learning rate lives once; set_lr and schedulers change what step uses and save writes", "[optim]") {
+    // options() is a read-only view of the one copy; there is no second lr to go stale.
+    static_assert(std::is_const_v<std::remove_reference_t<decltype(std::declval<optim::SGD&>().options())>>);
+    static_assert(std::is_const_v<std::remove_reference_t<decltype(std::declval<optim::Adam&>().options())>>);
+    const std::string path = test::temp_path("lr_once.safetensors");
+    auto one_step = [](Problem& pr, optim::Optimizer& opt) {
+        opt.zero_grad();
+        pr.loss().backward();
+        opt.step();
+    };
+    {
+        Problem changed, direct;
+        optim::AdamW a({changed.w, changed.b}, {.lr = 0.1, .weight_decay = 0.5});
+        optim::AdamW b({direct.w, direct.b}, {.lr = 0.003, .weight_decay = 0.5});
+        a.set_lr(0.003);
+        CHECK(a.options().lr == 0.003);
+        one_step(changed, a);
+        one_step(direct, b);
+        CHECK(test::all_close(changed.w, direct.w, 0.0f));  // the step and the decoupled decay p·(1 - lr·wd) both used the new lr
+        a.save(path);
+        CHECK(safetensors::load(path).metadata.at("lr") == "0.003");
+    }
+    {
+        Problem scheduled, direct;
+        optim::SGD a({scheduled.w, scheduled.b}, {.lr = 0.1, .momentum = 0.9});
+        optim::StepLR sched(a, 1, 0.5);
+        sched.step();
+        CHECK(a.lr() == 0.05);
+        CHECK(a.options().lr == 0.05);
+        optim::SGD b({direct.w, direct.b}, {.lr = 0.05, .momentum = 0.9});
+        one_step(scheduled, a);
+        one_step(direct, b);
+        CHECK(test::all_close(scheduled.w, direct.w, 0.0f));
+        a.save(path);
+        CHECK(safetensors::load(path).metadata.at("lr") == "0.05");
+    }
+    Tensor w = Tensor::zeros({2}, true);
+    optim::SGD sgd({w}, {.lr = 0.1});
+    CHECK_THROWS_WITH(sgd.set_lr(-1e-7), Catch::Contains("learning rate must be >= 0, got -1e-07"));  // was -0.000000
+    CHECK(sgd.lr() == 0.1);
 }

@@ -2,33 +2,44 @@
 #include "viz/metrics.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fstream>
-#include <iomanip>
 #include <set>
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/format.hpp"
 
 namespace xg::viz {
 
 namespace {
 
-// About `count` round tick values covering [lo, hi] (steps of 1, 2 or 5 times a power of ten).
-std::vector<double> ticks(double lo, double hi, int count = 5) {
+// About `count` round tick values covering [lo, hi] (steps of 1, 2 or 5 times a power of ten),
+// each k·step for a whole k, so that no error accumulates along the axis.
+struct Ticks {
+    std::vector<double> values;
+    int decimals = 0;  // what a label needs to show the step: 0 for 5, 1 for 0.5, 5 for 2e-05
+};
+Ticks ticks(double lo, double hi, int count = 5) {
     if (!(hi > lo)) hi = lo + 1.0;
     const double raw = (hi - lo) / count;
-    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-    const double step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : raw / mag < 7.5 ? 5 * mag : 10 * mag;
-    std::vector<double> out;
-    for (double v = std::ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) out.push_back(std::abs(v) < 1e-12 ? 0.0 : v);
+    const double exponent = std::floor(std::log10(raw)), mag = std::pow(10.0, exponent);
+    const double unit = raw / mag < 1.5 ? 1 : raw / mag < 3.5 ? 2 : raw / mag < 7.5 ? 5 : 10;
+    const double step = unit * mag;
+    Ticks out;
+    out.decimals = static_cast<int>(std::max(0.0, -exponent - (unit == 10 ? 1 : 0)));
+    for (double k = std::ceil(lo / step); k * step <= hi + 1e-9 * step; k += 1) out.values.push_back(k * step);
     return out;
 }
 
-std::string num(double v) {
-    std::ostringstream s;
-    s << std::setprecision(4) << v;
-    return s.str();
+// A tick label: the value to the step's decimals, so neighbouring ticks never print alike
+// (0.50001 and 0.50002, not 0.5 twice) and 3 · 0.1 prints as 0.3.
+std::string tick_label(double v, int decimals) {
+    char buf[400];  // fixed notation of the largest double
+    std::string text(buf, std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals).ptr);
+    if (text[0] == '-' && text.find_first_not_of("0.", 1) == std::string::npos) text.erase(0, 1);  // "-0.0" is "0.0"
+    return text;
 }
 
 std::string xml_escape(const std::string& text) {
@@ -67,14 +78,13 @@ std::string MetricsLog::csv() const {
     s << x_name_;
     for (const auto& n : names_) s << ',' << n;
     s << '\n';
-    s.precision(8);
-    for (double x : xs) {
-        s << x;
+    for (double x : xs) {  // every value exactly, shortest form: the CSV reads back to the same doubles
+        s << format_number(x);
         for (const auto& n : names_) {
             s << ',';
             for (const auto& [px, v] : series_.at(n))
                 if (px == x) {
-                    s << v;
+                    s << format_number(v);
                     break;
                 }
         }
@@ -91,9 +101,9 @@ std::string MetricsLog::svg(const std::string& title) const {
     for (const auto& [_, points] : series_)
         for (const auto& p : points) xlo = std::min(xlo, p.first), xhi = std::max(xhi, p.first);
     if (series_.empty()) xlo = 0, xhi = 1;
-    const std::vector<double> xt = ticks(xlo, xhi);
-    xlo = std::min(xlo, xt.front());
-    xhi = std::max({xhi, xt.back(), xlo + 1e-9});
+    const Ticks xt = ticks(xlo, xhi);
+    xlo = std::min(xlo, xt.values.front());
+    xhi = std::max({xhi, xt.values.back(), xlo + 1e-9});
 
     std::ostringstream s;
     s << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width
@@ -109,22 +119,22 @@ std::string MetricsLog::svg(const std::string& title) const {
         }
         if (!std::isfinite(ylo)) ylo = 0, yhi = 1;
         if (yhi - ylo < 1e-12) ylo -= 0.5, yhi += 0.5;
-        const std::vector<double> yt = ticks(ylo, yhi);
-        ylo = std::min(ylo, yt.front());
-        yhi = std::max(yhi, yt.back());
+        const Ticks yt = ticks(ylo, yhi);
+        ylo = std::min(ylo, yt.values.front());
+        yhi = std::max(yhi, yt.values.back());
         const double y0 = top + static_cast<double>(k) * (panel_h + gap), x0 = left, pw = width - left - right;
         auto px = [&](double x) { return x0 + (x - xlo) / (xhi - xlo) * pw; };
         auto py = [&](double y) { return y0 + panel_h - (y - ylo) / (yhi - ylo) * panel_h; };
         s << "  <g>\n    <text x=\"" << x0 << "\" y=\"" << y0 - 8 << "\" font-weight=\"bold\">" << xml_escape(names_[k])
           << "</text>\n    <rect x=\"" << x0 << "\" y=\"" << y0 << "\" width=\"" << pw << "\" height=\"" << panel_h
           << "\" fill=\"none\" stroke=\"#999\"/>\n";
-        for (double v : yt) {
+        for (double v : yt.values) {
             s << "    <line x1=\"" << x0 << "\" x2=\"" << x0 + pw << "\" y1=\"" << py(v) << "\" y2=\"" << py(v)
               << "\" stroke=\"#eee\"/>\n    <text x=\"" << x0 - 6 << "\" y=\"" << py(v) + 4 << "\" text-anchor=\"end\">"
-              << num(v) << "</text>\n";
+              << tick_label(v, yt.decimals) << "</text>\n";
         }
-        for (double v : xt) {
-            s << "    <text x=\"" << px(v) << "\" y=\"" << y0 + panel_h + 16 << "\" text-anchor=\"middle\">" << num(v)
+        for (double v : xt.values) {
+            s << "    <text x=\"" << px(v) << "\" y=\"" << y0 + panel_h + 16 << "\" text-anchor=\"middle\">" << tick_label(v, xt.decimals)
               << "</text>\n";
         }
         s << "    <text x=\"" << x0 + pw << "\" y=\"" << y0 + panel_h + 32 << "\" text-anchor=\"end\">"

@@ -1,54 +1,37 @@
-// PNG writing: each row is filter byte 0 then its pixels; the rows are deflated into one IDAT.
+// PNG writing through libpng's simplified API (png_image), which reports errors as a message
+// instead of longjmp-ing through our C++ frames.
 #include "viz/png.hpp"
 
-#include <zlib.h>
+#include <png.h>
 
 #include <fstream>
 
 #include "core/error.hpp"
+#include "core/format.hpp"
 
 namespace xg::viz {
 
-namespace {
-void put32(std::string& out, std::uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xff);
-}
-
-void chunk(std::string& out, const char* type, const std::string& data) {
-    put32(out, static_cast<std::uint32_t>(data.size()));
-    const std::string body = std::string(type, 4) + data;
-    out += body;
-    put32(out, static_cast<std::uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()))));
-}
-}  // namespace
-
 std::string png_gray(std::size_t width, std::size_t height, const std::vector<std::uint8_t>& pixels) {
-    if (width == 0 || height == 0 || pixels.size() != width * height) {
-        throw Error("png_gray: " + std::to_string(pixels.size()) + " pixels don't make a " + std::to_string(width) + "x" +
-                    std::to_string(height) + " image");
+    const std::string size = format_number(width) + "x" + format_number(height);
+    if (width == 0 || height == 0 || pixels.size() / width != height || pixels.size() % width != 0) {
+        throw Error("png_gray: " + format_number(pixels.size()) + " pixels don't make a " + size + " image");
     }
-    std::string raw;
-    raw.reserve(height * (width + 1));
-    for (std::size_t y = 0; y < height; ++y) {
-        raw += '\0';  // filter: none
-        raw.append(reinterpret_cast<const char*>(pixels.data() + y * width), width);
+    constexpr std::size_t max_side = 1'000'000;  // libpng's default limit for either side
+    if (width > max_side || height > max_side) {
+        throw Error("png_gray: a " + size + " image is larger than PNG writers allow (" + format_number(max_side) + " a side)");
     }
-    uLongf size = compressBound(static_cast<uLong>(raw.size()));
-    std::string packed(size, '\0');
-    if (compress2(reinterpret_cast<Bytef*>(packed.data()), &size, reinterpret_cast<const Bytef*>(raw.data()),
-                  static_cast<uLong>(raw.size()), 9) != Z_OK) {
-        throw Error("png_gray: zlib failed to compress the image");
-    }
-    packed.resize(size);
-
-    std::string png = "\x89PNG\r\n\x1a\n";
-    std::string ihdr;
-    put32(ihdr, static_cast<std::uint32_t>(width));
-    put32(ihdr, static_cast<std::uint32_t>(height));
-    ihdr += std::string("\x08\x00\x00\x00\x00", 5);  // 8 bits, greyscale, deflate, no filter set, no interlace
-    chunk(png, "IHDR", ihdr);
-    chunk(png, "IDAT", packed);
-    chunk(png, "IEND", "");
+    png_image image{};
+    image.version = PNG_IMAGE_VERSION;
+    image.width = static_cast<png_uint_32>(width);
+    image.height = static_cast<png_uint_32>(height);
+    image.format = PNG_FORMAT_GRAY;
+    std::string png(PNG_IMAGE_PNG_SIZE_MAX(image), '\0');  // an upper bound, so one pass suffices
+    png_alloc_size_t bytes = png.size();
+    const int ok = png_image_write_to_memory(&image, png.data(), &bytes, 0, pixels.data(), 0, nullptr);
+    const std::string message = image.message;
+    png_image_free(&image);
+    if (!ok) throw Error("png_gray: libpng failed to write a " + size + " image: " + message);
+    png.resize(bytes);
     return png;
 }
 

@@ -1,5 +1,4 @@
-// viz::write_png_gray: an 8-bit greyscale PNG from bytes, with zlib (already a dependency) for the
-// compressed stream and the chunk CRCs: signature, IHDR, IDAT, IEND.
+// viz::write_png_gray: an 8-bit greyscale PNG from bytes, written by libpng.
 #pragma once
 
 #include <cstddef>
