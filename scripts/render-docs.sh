@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates the pictures in docs/images: from the XOR example, the tape of its first loss
 # (Graphviz DOT rendered to SVG and PNG) and its loss curve (SVG written by xgrad itself); from
-# the autoencoder, a grid of Fashion-MNIST test images and their reconstructions.
+# the autoencoder, a grid of Fashion-MNIST test images and their reconstructions; for
+# docs/6-gradients-of-gradients.md, the tape of a gradient (written by the test in
+# tests/test_docs.cpp that checks it) and the PINN's solution.
 # Needs graphviz (apt-get install graphviz) at doc time only; building xgrad never does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,4 +16,11 @@ build/release/examples/xor --hidden 3 --tape --dot "$out/xor_tape.dot" --plot "$
 dot -Tsvg "$out/xor_tape.dot" -o "$out/xor_tape.svg"
 dot -Tpng -Gdpi=80 "$out/xor_tape.dot" -o "$out/xor_tape.png"
 build/release/examples/autoencoder --quiet --png "$out/autoencoder.png" --plot "$out/autoencoder_loss.svg" > "$out/autoencoder_run.txt"
-echo "wrote $out/xor_tape.svg, $out/xor_tape.png, $out/xor_loss.svg, $out/autoencoder.png, $out/autoencoder_loss.svg"
+cmake -S . -B build/release -DXGRAD_BUILD_TESTS=ON >/dev/null  # the picture's code is a test
+cmake --build build/release -j"$(nproc)" --target xgrad_tests pinn >/dev/null
+XGRAD_DOCS_IMAGES="$out" build/release/tests/xgrad_tests "docs/6: the tape of dy/dx for y = tanh(w·x)" >/dev/null
+dot -Tsvg "$out/tanh_grad_tape.dot" -o "$out/tanh_grad_tape.svg"
+dot -Tpng -Gdpi=80 "$out/tanh_grad_tape.dot" -o "$out/tanh_grad_tape.png"
+build/release/examples/pinn --plot "$out/pinn.svg" > "$out/pinn_run.txt"
+echo "wrote $out/xor_tape.svg, $out/xor_tape.png, $out/xor_loss.svg, $out/autoencoder.png, $out/autoencoder_loss.svg,"
+echo "  $out/tanh_grad_tape.svg, $out/tanh_grad_tape.png, $out/pinn.svg"

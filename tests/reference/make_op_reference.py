@@ -210,6 +210,9 @@ first("binary_cross_entropy: grad for input and target", [[2, 3], [2, 3]],
 first("cross_entropy: grad, mean", [[3, 4]], lambda v: F.cross_entropy(v[0], CLASSES))
 first("cross_entropy: grad, none", [[3, 4]], lambda v: F.cross_entropy(v[0], CLASSES, reduction="none"))
 
+# ---- tests/test_docs.cpp (docs/4-adding-an-op.md's example op, not in core) ----
+row("softplus: grad", [[3, 4]], lambda x: F.softplus(x[0]))
+
 
 def fmt(t):
     return " ".join("%.9g" % v for v in t.detach().double().flatten().tolist())
