@@ -4,6 +4,7 @@
 #include "core/autograd.hpp"
 #include "core/autograd_functional.hpp"
 #include "core/error.hpp"
+#include "core/format.hpp"
 #include "core/gradcheck.hpp"
 #include "core/parallel.hpp"
 #include "core/ops.hpp"

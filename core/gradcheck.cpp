@@ -7,6 +7,7 @@
 
 #include "core/autograd.hpp"
 #include "core/ops.hpp"
+#include "core/format.hpp"
 
 namespace xg::autograd {
 
@@ -83,8 +84,9 @@ bool gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inputs, float e
     if (failed) {
         std::ostringstream msg;
         msg << "gradcheck: input " << worst.input << " " << shape_str(args[worst.input].shape()) << " at index "
-            << index_str(args[worst.input].shape(), worst.index) << ": analytic " << worst.analytic
-            << " vs numerical " << worst.numerical << " (eps " << eps << ", atol " << atol << ", rtol " << rtol << ")";
+            << index_str(args[worst.input].shape(), worst.index) << ": analytic " << format_number(worst.analytic)
+            << " vs numerical " << format_number(worst.numerical) << " (eps " << format_number(eps) << ", atol "
+            << format_number(atol) << ", rtol " << format_number(rtol) << ")";
         throw Error(msg.str());
     }
     return true;

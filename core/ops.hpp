@@ -4,7 +4,8 @@
 // Grouped by the file that implements each: "where is relu?" -> ops_activation.cpp.
 // Binary ops broadcast like NumPy/PyTorch; a broadcast input's gradient is summed back to its shape.
 // Every op here is differentiable to any order (backward is built from these same ops), except
-// the fused kernels marked "first-order": conv2d, the pools and batch_norm.
+// the fused kernels marked "first-order": conv2d, the pools and batch_norm (and, in
+// nn/functional, cross_entropy and binary_cross_entropy).
 #pragma once
 
 #include <cstdint>

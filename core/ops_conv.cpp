@@ -1,5 +1,5 @@
 // Convolution and pooling over NCHW images (conv2d, max_pool2d, avg_pool2d) and their gradients.
-// conv2d is im2col + one sgemm per image; backward is two sgemms and col2im. The backward passes
+// conv2d is im2col of the whole batch + one sgemm; backward is two sgemms and col2im. The backward passes
 // are fused kernels on raw values: first-order only (record_first_order).
 #include <algorithm>
 #include <cstring>

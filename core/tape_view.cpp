@@ -91,9 +91,9 @@ std::string to_dot(const Tensor& t, const TensorNames& names) {
           << escape(n->name) << "\\n" << shape_str(n->out_shape) << "\"];\n";
         for (const Tensor& in : n->inputs) {
             if (!in.defined()) continue;
-            if (in.grad_fn()) s << "  op" << g.number.at(in.grad_fn().get());
-            else s << "  " << leaf_id(in);
-            s << " -> op" << k << ";\n";
+            // leaf_id may first write the leaf's own line, so it runs before this edge's text starts.
+            const std::string from = in.grad_fn() ? "op" + std::to_string(g.number.at(in.grad_fn().get())) : leaf_id(in);
+            s << "  " << from << " -> op" << k << ";\n";
         }
     }
     if (!g.nodes.empty()) {

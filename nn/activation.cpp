@@ -1,5 +1,6 @@
 // Activation layers' reprs, GELU's argument check and the softmax layers' shape rule.
 #include "nn/activation.hpp"
+#include "core/format.hpp"
 
 #include <sstream>
 
@@ -7,7 +8,7 @@ namespace xg::nn {
 
 std::string LeakyReLU::extra_repr() const {
     std::ostringstream s;
-    s << "negative_slope=" << negative_slope;
+    s << "negative_slope=" << format_number(negative_slope);
     return s.str();
 }
 

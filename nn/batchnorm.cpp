@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/ops.hpp"
+#include "core/format.hpp"
 
 namespace xg::nn {
 
@@ -39,7 +40,7 @@ Tensor BatchNorm::forward(const Tensor& x) {
 
 std::string BatchNorm::extra_repr() const {
     std::ostringstream s;
-    s << num_features << ", eps=" << eps << ", momentum=" << momentum << ", affine=" << (affine ? "true" : "false")
+    s << num_features << ", eps=" << format_number(eps) << ", momentum=" << format_number(momentum) << ", affine=" << (affine ? "true" : "false")
       << ", track_running_stats=true";
     return s.str();
 }

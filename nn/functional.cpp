@@ -7,6 +7,7 @@
 #include "core/autograd.hpp"
 #include "core/ops.hpp"
 #include "core/random.hpp"
+#include "core/format.hpp"
 
 namespace xg::nn::functional {
 
@@ -43,7 +44,7 @@ std::vector<std::int64_t> class_indices(const char* op, const Tensor& input, con
         const float v = target.data().data()[i];
         const auto c = static_cast<std::int64_t>(v);
         if (static_cast<float>(c) != v || ((c < 0 || c >= classes) && c != ignore_index)) {
-            throw Error(std::string(op) + ": target " + std::to_string(v) + " at position " + std::to_string(i) +
+            throw Error(std::string(op) + ": target " + format_number(v) + " at position " + std::to_string(i) +
                         " is not a class index in [0, " + std::to_string(classes) + ")");
         }
         idx[i] = c;
@@ -70,7 +71,7 @@ Tensor reduce_picked(Array losses, Reduction r, float scale) {
 }  // namespace
 
 Tensor dropout(const Tensor& x, float p, bool training) {
-    if (!(p >= 0.0f && p <= 1.0f)) throw Error("dropout: probability must be between 0 and 1, got " + std::to_string(p));
+    if (!(p >= 0.0f && p <= 1.0f)) throw Error("dropout: probability must be between 0 and 1, got " + format_number(p));
     if (!training || p == 0.0f) return x;
     Array mask = Array::from_shape(x.shape());
     random::fill_bernoulli(mask.data(), mask.size(), 1.0f - p);
@@ -95,7 +96,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction
     check_same_shape("binary_cross_entropy", input, target);
     for (float v : input.data()) {
         if (!(v >= 0.0f && v <= 1.0f)) {
-            throw Error("binary_cross_entropy: every input must be a probability in [0, 1], found " + std::to_string(v) +
+            throw Error("binary_cross_entropy: every input must be a probability in [0, 1], found " + format_number(v) +
                         " (use binary_cross_entropy_with_logits for logits)");
         }
     }

@@ -16,7 +16,6 @@ build/release/examples/xor --hidden 3 --tape --dot "$out/xor_tape.dot" --plot "$
 dot -Tsvg "$out/xor_tape.dot" -o "$out/xor_tape.svg"
 dot -Tpng -Gdpi=80 "$out/xor_tape.dot" -o "$out/xor_tape.png"
 build/release/examples/autoencoder --quiet --png "$out/autoencoder.png" --plot "$out/autoencoder_loss.svg" > "$out/autoencoder_run.txt"
-cmake -S . -B build/release -DXGRAD_BUILD_TESTS=ON >/dev/null  # the picture's code is a test
 cmake --build build/release -j"$(nproc)" --target xgrad_tests pinn >/dev/null
 XGRAD_DOCS_IMAGES="$out" build/release/tests/xgrad_tests "docs/6: the tape of dy/dx for y = tanh(w·x)" >/dev/null
 dot -Tsvg "$out/tanh_grad_tape.dot" -o "$out/tanh_grad_tape.svg"
