@@ -4,6 +4,29 @@
 set -euo pipefail
 xor=$1 mlp=$2 cnn=$3 ae=$4 work=$5
 mkdir -p "$work"
+src=$(cd "$(dirname "$0")/.." && pwd)
+
+# Each trainer has its PyTorch twin; each names the other in its first comment; the twins parse
+# (py_compile needs no torch). With torch installed, the twins run too.
+for cpp in "$src"/examples/*.cpp; do
+  name=$(basename "$cpp" .cpp); twin="$src/examples/pytorch/$name.py"
+  [ -f "$twin" ] || { echo "examples/$name.cpp has no PyTorch twin examples/pytorch/$name.py" >&2; exit 1; }
+  head -2 "$cpp" | grep -q "examples/pytorch/$name.py" || { echo "examples/$name.cpp: its first comment doesn't name examples/pytorch/$name.py" >&2; exit 1; }
+  head -3 "$twin" | grep -q "examples/$name.cpp" || { echo "examples/pytorch/$name.py: its first comment doesn't name examples/$name.cpp" >&2; exit 1; }
+done
+head -3 "$src/examples/pytorch/common.py" | grep -q "examples/common.hpp"
+python=/usr/bin/python3
+if [ -x "$python" ]; then
+  PYTHONPYCACHEPREFIX="$work/pycache" "$python" -m py_compile "$src"/examples/pytorch/*.py
+  if "$python" -c "import torch" 2>/dev/null; then
+    "$python" "$src/examples/pytorch/xor.py" > "$work/xor_py.txt"
+    grep -q "4 of 4 right" "$work/xor_py.txt"
+  else
+    echo "skipped running the PyTorch twins: no torch for $python"
+  fi
+else
+  echo "skipped the PyTorch twins' syntax check: no $python"
+fi
 
 "$xor" --steps 1500 --tape --dot "$work/tape.dot" --metrics "$work/xor.csv" --plot "$work/xor.svg" | tee "$work/xor.txt" | tail -3
 grep -q "4 of 4 right" "$work/xor.txt"
