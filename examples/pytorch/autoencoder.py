@@ -9,7 +9,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from common import EpochLog, MNIST, add_training_flags, data_folder_exists, make_optimizer, write_png_gray
+from common import (EpochLog, MNIST, add_training_flags, data_folder_exists, load_safetensors, make_optimizer,
+                    save_safetensors, write_png_gray)
 
 
 def main():
@@ -39,6 +40,8 @@ def main():
     model = nn.Sequential()
     model.add_module("encoder", encoder)
     model.add_module("decoder", decoder)
+    if args.load:
+        model.load_state_dict(load_safetensors(args.load))
     if not args.quiet:
         print(model, end="\n\n")
 
@@ -47,7 +50,8 @@ def main():
     opt = make_optimizer(args, model.parameters())  # --optimizer adam|sgd
 
     log = EpochLog(len(train_loader), args.quiet)  # running loss, progress line, time, curves
-    for epoch in range(1, args.epochs + 1):
+    epochs = 0 if args.eval_only else args.epochs
+    for epoch in range(1, epochs + 1):
         model.train()
         log.start_epoch(epoch)
         for x, y in train_loader:
@@ -80,6 +84,8 @@ def main():
     write_png_gray(args.png, grid)
     print(f"\nwrote {args.png}: {args.images} test images (odd rows) and their reconstructions (even rows)")
     log.write_curves(args)
+    if args.save:
+        save_safetensors(model.state_dict(), args.save)
     return 0
 
 

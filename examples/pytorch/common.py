@@ -4,6 +4,7 @@
 # (torchvision isn't packaged with Debian's python3-torch).
 import collections
 import gzip
+import json
 import os
 import struct
 import sys
@@ -15,10 +16,8 @@ import torch.nn.functional as F
 
 
 def add_training_flags(p):
-    """The flags every (Fashion-)MNIST trainer takes, with mnist_mlp's defaults.
-
-    Left out, because they write or read xgrad's own formats: --save/--load (safetensors),
-    --eval-only (needs --load) and --plot (xgrad's SVG)."""
+    """The flags every (Fashion-)MNIST trainer takes, with mnist_mlp's defaults. All but --plot
+    (viz::MetricsLog's SVG): --save/--load use safetensors, so weights move between the twins."""
     p.add_argument("--data", default="/usr/share/datasets/fashion-mnist",
                    help="folder with the four IDX files (raw or .gz) of MNIST or Fashion-MNIST")
     p.add_argument("--epochs", type=int, default=5, help="passes over the training set")
@@ -27,6 +26,9 @@ def add_training_flags(p):
     p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam", help="adam, or sgd (momentum 0.9)")
     p.add_argument("--seed", type=int, default=1, help="manual_seed for initial weights and shuffling")
     p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
+    p.add_argument("--save", help="write the trained weights to FILE (safetensors, as xgrad's nn::save)")
+    p.add_argument("--load", help="start from the weights in FILE (safetensors, e.g. written by the C++ twin)")
+    p.add_argument("--eval-only", action="store_true", help="skip training: evaluate the (loaded) model on the test set")
     p.add_argument("--quiet", action="store_true", help="print only the per-epoch summaries and the final accuracy")
     p.add_argument("--metrics", help="write per-epoch train loss, test loss and test accuracy as CSV to FILE")
 
@@ -62,6 +64,42 @@ def MNIST(root, train=True):
     images = read_idx(root, prefix + "-images-idx3-ubyte")
     labels = read_idx(root, prefix + "-labels-idx1-ubyte")
     return torch.utils.data.TensorDataset(images.unsqueeze(1).float() * (1.0 / 255.0), labels.long())
+
+
+# safetensors without its package (Debian's python3-torch doesn't bring it): an 8-byte little-endian
+# header size, a JSON header {name: {dtype, shape, data_offsets}}, then the raw little-endian data.
+SAFETENSORS_DTYPES = {"F32": torch.float32, "F64": torch.float64, "F16": torch.float16, "BF16": torch.bfloat16,
+                      "I64": torch.int64, "I32": torch.int32, "U8": torch.uint8}
+
+
+def save_safetensors(tensors, path):
+    header, chunks, offset = {}, [], 0
+    for name, t in tensors.items():
+        data = t.detach().contiguous().cpu().numpy().tobytes()
+        dtype = next(k for k, v in SAFETENSORS_DTYPES.items() if v == t.dtype)
+        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)  # the data starts 8-byte aligned
+    with open(path, "wb") as f:
+        f.write(len(text).to_bytes(8, "little") + text + b"".join(chunks))
+
+
+def load_safetensors(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + n])
+    header.pop("__metadata__", None)
+    data = bytearray(raw[8 + n:])
+    tensors = {}
+    for name, h in header.items():
+        begin, end = h["data_offsets"]
+        dtype = SAFETENSORS_DTYPES[h["dtype"]]
+        flat = torch.frombuffer(data[begin:end], dtype=dtype) if end > begin else torch.empty(0, dtype=dtype)
+        tensors[name] = flat.reshape(h["shape"]).clone()
+    return tensors
 
 
 def make_optimizer(args, params):
@@ -165,12 +203,15 @@ def print_per_class(e, fashion):
         print(f"{name:<14} {acc:6.2f}%  " + "".join(f"{v:5d}" for v in e.confusion[t].tolist()))
 
 
-def finish_training(args, result, log):
-    """After training: --metrics, the per-class report, the final accuracy."""
+def finish_training(args, model, result, log):
+    """After training: --metrics, the per-class report, the final accuracy, --save."""
     log.write_curves(args)
     if not args.quiet:
         print_per_class(result, "fashion" in args.data)
     print(f"\nfinal test accuracy: {result.accuracy:.2f}%")
+    if args.save:
+        save_safetensors(model.state_dict(), args.save)
+        print(f"saved the weights to {args.save}")
 
 
 def write_png_gray(path, pixels):

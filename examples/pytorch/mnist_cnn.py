@@ -9,7 +9,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from common import EpochLog, MNIST, add_training_flags, data_folder_exists, evaluate, finish_training, make_optimizer
+from common import (EpochLog, MNIST, add_training_flags, data_folder_exists, evaluate, finish_training,
+                    load_safetensors, make_optimizer)
 
 
 def main():
@@ -39,6 +40,8 @@ def main():
         nn.Conv2d(1, channels[0], 5, stride=1, padding=2), nn.ReLU(), nn.MaxPool2d(2),            # [N, 16, 14, 14]
         nn.Conv2d(channels[0], channels[1], 5, stride=1, padding=2), nn.ReLU(), nn.MaxPool2d(2),  # [N, 32, 7, 7]
         nn.Flatten(), nn.Linear(channels[1] * side * side, args.hidden), nn.ReLU(), nn.Linear(args.hidden, 10))
+    if args.load:
+        model.load_state_dict(load_safetensors(args.load))
     if not args.quiet:
         print(model, end="\n\n")
 
@@ -46,7 +49,8 @@ def main():
     scheduler = torch.optim.lr_scheduler.StepLR(opt, 1, args.gamma)
 
     log = EpochLog(len(train_loader), args.quiet)  # running loss, progress line, time, curves
-    for epoch in range(1, args.epochs + 1):
+    epochs = 0 if args.eval_only else args.epochs
+    for epoch in range(1, epochs + 1):
         model.train()
         log.start_epoch(epoch)
         for x, y in train_loader:
@@ -58,9 +62,9 @@ def main():
         result = evaluate(model, test_loader)
         log.end_epoch(result)
         scheduler.step()
-    if args.epochs == 0:
+    if epochs == 0:
         result = evaluate(model, test_loader)
-    finish_training(args, result, log)
+    finish_training(args, model, result, log)
     return 0
 
 

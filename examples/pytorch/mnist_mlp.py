@@ -8,7 +8,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from common import EpochLog, MNIST, add_training_flags, data_folder_exists, evaluate, finish_training, make_optimizer
+from common import (EpochLog, MNIST, add_training_flags, data_folder_exists, evaluate, finish_training,
+                    load_safetensors, make_optimizer)
 
 
 def main():
@@ -38,13 +39,16 @@ def main():
         model.append(nn.ReLU())
         width = h
     model.append(nn.Linear(width, 10))
+    if args.load:
+        model.load_state_dict(load_safetensors(args.load))
     if not args.quiet:
         print(model, end="\n\n")
 
     opt = make_optimizer(args, model.parameters())  # --optimizer adam|sgd
 
     log = EpochLog(len(train_loader), args.quiet)  # running loss, progress line, time, curves
-    for epoch in range(1, args.epochs + 1):
+    epochs = 0 if args.eval_only else args.epochs
+    for epoch in range(1, epochs + 1):
         model.train()
         log.start_epoch(epoch)
         for x, y in train_loader:
@@ -55,9 +59,9 @@ def main():
             log.step(loss, y.numel())
         result = evaluate(model, test_loader)
         log.end_epoch(result)
-    if args.epochs == 0:
+    if epochs == 0:
         result = evaluate(model, test_loader)
-    finish_training(args, result, log)
+    finish_training(args, model, result, log)
     return 0
 
 
