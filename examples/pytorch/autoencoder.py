@@ -14,12 +14,13 @@ from common import (EpochLog, MNIST, add_training_flags, data_folder_exists, loa
 
 
 def main():
-    p = argparse.ArgumentParser(description="Train an autoencoder on MNIST or Fashion-MNIST and write a PNG of reconstructions.")
+    p = argparse.ArgumentParser(description="Train an autoencoder on MNIST or Fashion-MNIST and write a PNG of reconstructions.",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     add_training_flags(p)
     p.set_defaults(batch_size=128)
     p.add_argument("--loss", choices=["mse", "bce"], default="mse", help="reconstruction loss: mse or bce")
     p.add_argument("--code", type=int, default=32, help="size of the code between encoder and decoder")
-    p.add_argument("--png", default="autoencoder.png", help="where to write the grid of test images and reconstructions")
+    p.add_argument("--png", metavar="FILE", default="autoencoder.png", help="where to write the grid of test images and reconstructions")
     p.add_argument("--images", type=int, choices=range(1, 201), default=40, metavar="1..200",
                    help="test images in the grid (10 per row)")
     args = p.parse_args()

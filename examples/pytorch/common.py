@@ -18,7 +18,7 @@ import torch.nn.functional as F
 def add_training_flags(p):
     """The flags every (Fashion-)MNIST trainer takes, with mnist_mlp's defaults. All but --plot
     (viz::MetricsLog's SVG): --save/--load use safetensors, so weights move between the twins."""
-    p.add_argument("--data", default="/usr/share/datasets/fashion-mnist",
+    p.add_argument("--data", metavar="DIR", default="/usr/share/datasets/fashion-mnist",
                    help="folder with the four IDX files (raw or .gz) of MNIST or Fashion-MNIST")
     p.add_argument("--epochs", type=int, default=5, help="passes over the training set")
     p.add_argument("--batch-size", type=int, default=64, help="examples per training step")
@@ -26,11 +26,11 @@ def add_training_flags(p):
     p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam", help="adam, or sgd (momentum 0.9)")
     p.add_argument("--seed", type=int, default=1, help="manual_seed for initial weights and shuffling")
     p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
-    p.add_argument("--save", help="write the trained weights to FILE (safetensors, as xgrad's nn::save)")
-    p.add_argument("--load", help="start from the weights in FILE (safetensors, e.g. written by the C++ twin)")
+    p.add_argument("--save", metavar="FILE", help="write the trained weights to FILE (safetensors, as xgrad's nn::save)")
+    p.add_argument("--load", metavar="FILE", help="start from the weights in FILE (safetensors, e.g. written by the C++ twin)")
     p.add_argument("--eval-only", action="store_true", help="skip training: evaluate the (loaded) model on the test set")
     p.add_argument("--quiet", action="store_true", help="print only the per-epoch summaries and the final accuracy")
-    p.add_argument("--metrics", help="write per-epoch train loss, test loss and test accuracy as CSV to FILE")
+    p.add_argument("--metrics", metavar="FILE", help="write per-epoch train loss, test loss and test accuracy as CSV to FILE")
 
 
 def data_folder_exists(args, program):

@@ -14,7 +14,8 @@ from common import (EpochLog, MNIST, add_training_flags, data_folder_exists, eva
 
 
 def main():
-    p = argparse.ArgumentParser(description="Train a LeNet-style CNN on MNIST or Fashion-MNIST and report its test accuracy.")
+    p = argparse.ArgumentParser(description="Train a LeNet-style CNN on MNIST or Fashion-MNIST and report its test accuracy.",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     add_training_flags(p)
     p.set_defaults(epochs=5, threads=2)
     p.add_argument("--channels", type=int, nargs=2, default=[16, 32], help="channels of the two 5x5 convolutions")

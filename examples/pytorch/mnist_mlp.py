@@ -13,7 +13,8 @@ from common import (EpochLog, MNIST, add_training_flags, data_folder_exists, eva
 
 
 def main():
-    p = argparse.ArgumentParser(description="Train an MLP classifier on MNIST or Fashion-MNIST and report its test accuracy.")
+    p = argparse.ArgumentParser(description="Train an MLP classifier on MNIST or Fashion-MNIST and report its test accuracy.",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     add_training_flags(p)
     p.add_argument("--hidden", type=int, nargs="+", default=[256, 128],
                    help="hidden layer sizes, e.g. --hidden 256 128 (each followed by ReLU)")

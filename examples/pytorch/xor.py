@@ -13,7 +13,8 @@ from common import make_optimizer
 
 
 def main():
-    p = argparse.ArgumentParser(description="Learn XOR with a small MLP (Linear, Tanh, Linear, Sigmoid) and print its truth table.")
+    p = argparse.ArgumentParser(description="Learn XOR with a small MLP (Linear, Tanh, Linear, Sigmoid) and print its truth table.",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--steps", type=int, default=2000, help="training steps (full batch of the 4 inputs)")
     p.add_argument("--lr", type=float, default=0.05, help="learning rate")
     p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam", help="adam, or sgd (with momentum 0.9)")
