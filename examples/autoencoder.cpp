@@ -1,12 +1,6 @@
-// An autoencoder on (Fashion-)MNIST: a Sequential encoder 784 -> 128 -> 32 and decoder
-// 32 -> 128 -> 784 (Sigmoid), trained to reproduce its input. Mirrors the PyTorch script:
-//
-//   encoder = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 32))
-//   decoder = nn.Sequential(nn.Linear(32, 128), nn.ReLU(), nn.Linear(128, 784), nn.Sigmoid(),
-//                           nn.Unflatten(1, (1, 28, 28)))
-//   model = nn.Sequential(encoder, decoder)
-//   loss = F.mse_loss(model(x), x)        # or F.binary_cross_entropy with --loss bce
-//
+// An autoencoder on (Fashion-)MNIST; examples/pytorch/autoencoder.py is the same script in
+// PyTorch, line for line. A Sequential encoder 784 -> 128 -> 32 and decoder 32 -> 128 -> 784
+// (Sigmoid, Unflatten back to [N, 1, 28, 28]) learn to reproduce their input (--loss mse|bce).
 // Reports the reconstruction loss per epoch and writes a PNG grid: rows of test images, each
 // followed by a row of their reconstructions.
 #include <CLI/CLI.hpp>
@@ -49,35 +43,26 @@ int main(int argc, char** argv) {
         auto reconstruction_loss = [&](const Tensor& out, const Tensor& x) {
             return loss_name == "mse" ? nn::functional::mse_loss(out, x) : nn::functional::binary_cross_entropy(out, x);
         };
-        std::unique_ptr<optim::Optimizer> opt = make_optimizer(args, model.parameters());
+        auto optimizer = make_optimizer(args, model.parameters());  // --optimizer adam|sgd
+        optim::Optimizer& opt = *optimizer;
 
-        viz::MetricsLog log("epoch");
+        EpochLog log(train_loader.size(), args.quiet);  // running loss, progress line, time, curves
         const int epochs = args.eval_only ? 0 : args.epochs;
         for (int epoch = 1; epoch <= epochs; ++epoch) {
             model.train();
-            const auto start = Clock::now();
-            Progress progress(epoch, train_loader.size(), args.quiet);
-            double loss_sum = 0.0;
-            std::size_t done = 0, samples = 0;
+            log.start_epoch(epoch);
             for (auto& [x, y] : train_loader) {
-                opt->zero_grad();
+                opt.zero_grad();
                 Tensor loss = reconstruction_loss(model(x), x);  // the target is the input itself
                 loss.backward();
-                opt->step();
-                loss_sum += loss.item() * static_cast<double>(x.shape()[0]);
-                samples += x.shape()[0];
-                progress.update(++done, samples, loss_sum / static_cast<double>(samples));
+                opt.step();
+                log.step(loss, x.shape()[0]);
             }
             model.eval();
             NoGradGuard no_grad;
             double test_sum = 0.0;
             for (auto& [x, y] : test_loader) test_sum += reconstruction_loss(model(x), x).item() * static_cast<double>(x.shape()[0]);
-            std::printf("epoch %d: train %s %.5f, test %s %.5f, %.1f s\n", epoch, loss_name.c_str(),
-                        loss_sum / static_cast<double>(samples), loss_name.c_str(), test_sum / static_cast<double>(test_set.size()),
-                        seconds_since(start));
-            std::fflush(stdout);
-            log.log(epoch, "train " + loss_name, loss_sum / static_cast<double>(samples));
-            log.log(epoch, "test " + loss_name, test_sum / static_cast<double>(test_set.size()));
+            log.end_epoch(loss_name, test_sum / static_cast<double>(test_set.size()));
         }
 
         // The grid: 10 images per row, each row of originals followed by their reconstructions.
@@ -100,8 +85,7 @@ int main(int argc, char** argv) {
         }
         viz::write_png_gray(png, w, h, grid);
         std::printf("\nwrote %s: %zu test images (odd rows) and their reconstructions (even rows)\n", png.c_str(), images);
-        if (!args.metrics.empty()) log.write_csv(args.metrics);
-        if (!args.plot.empty()) log.write_svg(args.plot, "Autoencoder on " + args.data);
+        log.write_curves(args, "Autoencoder on " + args.data);
         if (!args.save.empty()) nn::save(model, args.save);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "autoencoder: %s\n", e.what());

@@ -1,16 +1,7 @@
-// Trains a LeNet-style CNN, all in one nn::Sequential, on MNIST or Fashion-MNIST, mirroring the
-// PyTorch script:
-//
-//   model = nn.Sequential(
-//       nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),   # [N, 16, 14, 14]
-//       nn.Conv2d(16, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),  # [N, 32, 7, 7]
-//       nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
-//   opt = torch.optim.Adam(model.parameters(), lr=args.lr)
-//   scheduler = StepLR(opt, step_size=1, gamma=args.gamma)   # as PyTorch's examples/mnist
-//   for epoch in ...: for x, y in train_loader: zero_grad, cross_entropy, backward, step
-//                     scheduler.step()
-//
-// Same flags and output as mnist_mlp; --channels and --hidden size the network.
+// Trains a LeNet-style CNN, all in one nn::Sequential, on MNIST or Fashion-MNIST;
+// examples/pytorch/mnist_cnn.py is the same script in PyTorch, line for line. Adam with
+// StepLR(step_size 1, gamma 0.7) per epoch, as PyTorch's examples/mnist. Same flags and output
+// as mnist_mlp; --channels and --hidden size the network.
 #include <CLI/CLI.hpp>
 
 #include "common.hpp"
@@ -49,36 +40,31 @@ int main(int argc, char** argv) {
 
         const std::size_t side = train_set.rows() / 4;  // two 2x2 poolings: 28 -> 14 -> 7
         auto model = nn::Sequential(
-            nn::Conv2d(1, channels[0], 5, 1, 2), nn::ReLU(), nn::MaxPool2d(2),
-            nn::Conv2d(channels[0], channels[1], 5, 1, 2), nn::ReLU(), nn::MaxPool2d(2),
+            nn::Conv2d(1, channels[0], 5, /*stride=*/1, /*padding=*/2), nn::ReLU(), nn::MaxPool2d(2),            // [N, 16, 14, 14]
+            nn::Conv2d(channels[0], channels[1], 5, /*stride=*/1, /*padding=*/2), nn::ReLU(), nn::MaxPool2d(2),  // [N, 32, 7, 7]
             nn::Flatten(), nn::Linear(channels[1] * side * side, hidden), nn::ReLU(), nn::Linear(hidden, 10));
         if (!args.load.empty()) nn::load(model, args.load);
         if (!args.quiet) std::cout << nn::summary(model, {args.batch_size, 1, train_set.rows(), train_set.cols()}) << "\n";
 
-        std::unique_ptr<optim::Optimizer> opt = make_optimizer(args, model.parameters());
-        optim::StepLR scheduler(*opt, 1, gamma);
+        auto optimizer = make_optimizer(args, model.parameters());  // --optimizer adam|sgd
+        optim::Optimizer& opt = *optimizer;
+        optim::StepLR scheduler(opt, 1, gamma);
 
         Evaluation result;
-        viz::MetricsLog log("epoch");
+        EpochLog log(train_loader.size(), args.quiet);  // running loss, progress line, time, curves
         const int epochs = args.eval_only ? 0 : args.epochs;
         for (int epoch = 1; epoch <= epochs; ++epoch) {
             model.train();
-            const auto start = Clock::now();
-            Progress progress(epoch, train_loader.size(), args.quiet);
-            double loss_sum = 0.0;
-            std::size_t done = 0, samples = 0;
+            log.start_epoch(epoch);
             for (auto& [x, y] : train_loader) {
-                opt->zero_grad();
+                opt.zero_grad();
                 Tensor loss = nn::functional::cross_entropy(model(x), y);
                 loss.backward();
-                opt->step();
-                loss_sum += loss.item() * static_cast<double>(y.numel());
-                samples += y.numel();
-                progress.update(++done, samples, loss_sum / static_cast<double>(samples));
+                opt.step();
+                log.step(loss, y.numel());
             }
-            const double train_time = seconds_since(start);
             result = evaluate(model, test_loader);
-            report_epoch(epoch, loss_sum / static_cast<double>(samples), samples, train_time, result, log);
+            log.end_epoch(result);
             scheduler.step();
         }
         if (epochs == 0) result = evaluate(model, test_loader);

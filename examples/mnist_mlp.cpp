@@ -1,11 +1,6 @@
-// Trains an MLP on MNIST or Fashion-MNIST, mirroring examples/pytorch/mnist_mlp.py:
-//
-//   model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128),
-//                         nn.ReLU(), nn.Linear(128, 10))
-//   opt = torch.optim.Adam(model.parameters(), lr=args.lr)
-//   for epoch in ...: for x, y in train_loader: zero_grad, cross_entropy, backward, step
-//   then evaluate on the test set under model.eval() and torch.no_grad()
-//
+// Trains an MLP on MNIST or Fashion-MNIST; examples/pytorch/mnist_mlp.py is the same script in
+// PyTorch, line for line: Flatten, then Linear and ReLU per --hidden size, then Linear(·, 10),
+// Adam and cross_entropy, evaluated after each epoch under model.eval() and no_grad.
 // The default data is Debian's Fashion-MNIST (package dataset-fashion-mnist).
 #include <CLI/CLI.hpp>
 
@@ -49,29 +44,24 @@ int main(int argc, char** argv) {
         if (!args.load.empty()) nn::load(model, args.load);
         if (!args.quiet) std::cout << nn::summary(model, {args.batch_size, 1, train_set.rows(), train_set.cols()}) << "\n";
 
-        std::unique_ptr<optim::Optimizer> opt = make_optimizer(args, model.parameters());
+        auto optimizer = make_optimizer(args, model.parameters());  // --optimizer adam|sgd
+        optim::Optimizer& opt = *optimizer;
 
         Evaluation result;
-        viz::MetricsLog log("epoch");
+        EpochLog log(train_loader.size(), args.quiet);  // running loss, progress line, time, curves
         const int epochs = args.eval_only ? 0 : args.epochs;
         for (int epoch = 1; epoch <= epochs; ++epoch) {
             model.train();
-            const auto start = Clock::now();
-            Progress progress(epoch, train_loader.size(), args.quiet);
-            double loss_sum = 0.0;
-            std::size_t done = 0, samples = 0;
+            log.start_epoch(epoch);
             for (auto& [x, y] : train_loader) {
-                opt->zero_grad();
+                opt.zero_grad();
                 Tensor loss = nn::functional::cross_entropy(model(x), y);
                 loss.backward();
-                opt->step();
-                loss_sum += loss.item() * static_cast<double>(y.numel());
-                samples += y.numel();
-                progress.update(++done, samples, loss_sum / static_cast<double>(samples));
+                opt.step();
+                log.step(loss, y.numel());
             }
-            const double train_time = seconds_since(start);
             result = evaluate(model, test_loader);
-            report_epoch(epoch, loss_sum / static_cast<double>(samples), samples, train_time, result, log);
+            log.end_epoch(result);
         }
         if (epochs == 0) result = evaluate(model, test_loader);
         finish_training(args, model, result, log, "MLP on " + args.data);

@@ -1,11 +1,6 @@
-// Learns XOR with a 2-H-1 MLP, mirroring the PyTorch script:
-//
-//   model = nn.Sequential(nn.Linear(2, H), nn.Tanh(), nn.Linear(H, 1), nn.Sigmoid())
-//   opt = torch.optim.Adam(model.parameters(), lr=args.lr)   # or SGD(lr, momentum=0.9)
-//   for step in range(1, args.steps + 1):
-//       opt.zero_grad(); loss = F.binary_cross_entropy(model(x), y); loss.backward(); opt.step()
-//
-// Prints the loss as it trains and ends with the truth table.
+// Learns XOR with a 2-H-1 MLP (Linear, Tanh, Linear, Sigmoid), full batch, binary cross-entropy;
+// examples/pytorch/xor.py is the same script in PyTorch, line for line. Prints the loss as it
+// trains and ends with the truth table.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -49,12 +44,13 @@ int main(int argc, char** argv) {
     Tensor y = Tensor::from({{0}, {1}, {1}, {0}});
 
     auto model = nn::Sequential(nn::Linear(2, args.hidden), nn::Tanh(), nn::Linear(args.hidden, 1), nn::Sigmoid());
-    std::unique_ptr<optim::Optimizer> opt = examples::make_optimizer(args.optimizer, args.lr, model.parameters());
+    auto optimizer = examples::make_optimizer(args, model.parameters());  // --optimizer adam|sgd
+    optim::Optimizer& opt = *optimizer;
     std::cout << model << "\n\n";
 
     viz::MetricsLog log("step");
     for (int step = 1; step <= args.steps; ++step) {
-        opt->zero_grad();
+        opt.zero_grad();
         Tensor loss = nn::functional::binary_cross_entropy(model(x), y);
         if (step == 1 && args.tape) autograd::print_tape(std::cout, loss, model.named_parameters());
         if (step == 1 && !args.dot.empty()) {
@@ -62,7 +58,7 @@ int main(int argc, char** argv) {
             std::printf("wrote the tape to %s\n", args.dot.c_str());
         }
         loss.backward();
-        opt->step();
+        opt.step();
         if (step % args.log_every == 0 || step == 1) {
             std::printf("step %5d  loss %.6f\n", step, loss.item());
             log.log(step, "loss", loss.item());

@@ -4,6 +4,37 @@
 set -euo pipefail
 xor=$1 mlp=$2 cnn=$3 ae=$4 work=$5
 mkdir -p "$work"
+src=$(cd "$(dirname "$0")/.." && pwd)
+
+# Each trainer has its PyTorch twin; each names the other in its first comment; the twins parse
+# (py_compile needs no torch). With torch installed, the twins run too.
+for cpp in "$src"/examples/*.cpp; do
+  name=$(basename "$cpp" .cpp); twin="$src/examples/pytorch/$name.py"
+  [ -f "$twin" ] || { echo "examples/$name.cpp has no PyTorch twin examples/pytorch/$name.py" >&2; exit 1; }
+  head -2 "$cpp" | grep -q "examples/pytorch/$name.py" || { echo "examples/$name.cpp: its first comment doesn't name examples/pytorch/$name.py" >&2; exit 1; }
+  head -3 "$twin" | grep -q "examples/$name.cpp" || { echo "examples/pytorch/$name.py: its first comment doesn't name examples/$name.cpp" >&2; exit 1; }
+done
+head -3 "$src/examples/pytorch/common.py" | grep -q "examples/common.hpp"
+python=/usr/bin/python3 torch=no
+if [ -x "$python" ]; then
+  PYTHONPYCACHEPREFIX="$work/pycache" "$python" -m py_compile "$src"/examples/pytorch/*.py
+  if "$python" -c "import torch" 2>/dev/null; then torch=yes; else echo "skipped running the PyTorch twins: no torch for $python"; fi
+else
+  echo "skipped the PyTorch twins' syntax check: no $python"
+fi
+export PYTHONPYCACHEPREFIX="$work/pycache"
+if [ $torch = yes ]; then
+  # Every flag of a twin is a flag of its trainer (the trainers have a few more: --plot, xor's --tape ...).
+  for pair in "xor:$xor" "mnist_mlp:$mlp" "mnist_cnn:$cnn" "autoencoder:$ae"; do
+    name=${pair%%:*} exe=${pair#*:}
+    cpp_flags=$("$exe" --help | grep -o -- '--[a-z][a-z-]*' | sort -u)
+    for flag in $("$python" "$src/examples/pytorch/$name.py" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+      [ "$flag" = --help ] || grep -qx -- "$flag" <<< "$cpp_flags" || { echo "examples/pytorch/$name.py has $flag, $name doesn't" >&2; exit 1; }
+    done
+  done
+  "$python" "$src/examples/pytorch/xor.py" > "$work/xor_py.txt"
+  grep -q "4 of 4 right" "$work/xor_py.txt"
+fi
 
 "$xor" --steps 1500 --tape --dot "$work/tape.dot" --metrics "$work/xor.csv" --plot "$work/xor.svg" | tee "$work/xor.txt" | tail -3
 grep -q "4 of 4 right" "$work/xor.txt"
@@ -28,6 +59,10 @@ if [ -d "$data" ]; then
   [ "$trained" = "$(grep "final test accuracy" "$work/eval.txt")" ]
   acc=$(sed -n 's/final test accuracy: \([0-9]*\)\..*/\1/p' "$work/train.txt")
   [ "$acc" -ge 78 ]
+  if [ $torch = yes ]; then  # the twin reads the same data and computes the same forward: the same accuracy
+    "$python" "$src/examples/pytorch/mnist_mlp.py" --eval-only --hidden 64 --quiet --load "$work/mlp.safetensors" | tee "$work/eval_py.txt"
+    [ "$trained" = "$(grep "final test accuracy" "$work/eval_py.txt")" ]
+  fi
   if "$mlp" --eval-only --hidden 32 --load "$work/mlp.safetensors" 2> "$work/bad-load.txt"; then exit 1; fi
   grep -q "has shape \[64, 784\] in the file, the model expects \[32, 784\]" "$work/bad-load.txt"
   # The CNN and the autoencoder on a slice of the work: they must run, learn and write their files.

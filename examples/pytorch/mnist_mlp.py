@@ -1,78 +1,70 @@
 #!/usr/bin/python3
-"""The PyTorch script that examples/mnist_mlp.cpp mirrors: an MLP on (Fashion-)MNIST.
-
-    /usr/bin/python3 examples/pytorch/mnist_mlp.py --data /usr/share/datasets/fashion-mnist
-"""
+# The PyTorch script that examples/mnist_mlp.cpp mirrors line for line: an MLP on (Fashion-)MNIST.
+#   /usr/bin/python3 examples/pytorch/mnist_mlp.py [--data /usr/share/datasets/fashion-mnist] [--epochs 5] ...
 import argparse
-import gzip
-import os
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def read_idx(root, name):
-    path = os.path.join(root, name)
-    opener = gzip.open if not os.path.exists(path) else open
-    with opener(path if os.path.exists(path) else path + ".gz", "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
-def load(root, train):
-    prefix = "train" if train else "t10k"
-    x = torch.from_numpy(read_idx(root, prefix + "-images-idx3-ubyte").copy()).float().div_(255).unsqueeze(1)
-    y = torch.from_numpy(read_idx(root, prefix + "-labels-idx1-ubyte").astype(np.int64))
-    return torch.utils.data.TensorDataset(x, y)
+from common import (EpochLog, MNIST, add_training_flags, data_folder_exists, evaluate, finish_training,
+                    load_safetensors, make_optimizer)
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--hidden", type=int, nargs="+", default=[256, 128])
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--threads", type=int, default=1)
+    p = argparse.ArgumentParser(description="Train an MLP classifier on MNIST or Fashion-MNIST and report its test accuracy.",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    add_training_flags(p)
+    p.add_argument("--hidden", type=int, nargs="+", default=[256, 128],
+                   help="hidden layer sizes, e.g. --hidden 256 128 (each followed by ReLU)")
     args = p.parse_args()
+
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
 
-    train_loader = torch.utils.data.DataLoader(load(args.data, True), batch_size=args.batch_size, shuffle=True)
-    test_loader = torch.utils.data.DataLoader(load(args.data, False), batch_size=1000)
+    if not data_folder_exists(args, "mnist_mlp"):
+        return 2
+    t0 = time.perf_counter()
+    train_set, test_set = MNIST(args.data, True), MNIST(args.data, False)
+    train_loader = torch.utils.data.DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
+    test_loader = torch.utils.data.DataLoader(test_set, batch_size=1000)
+    print(f"data: {args.data}: {len(train_set)} training and {len(test_set)} test images, "
+          f"loaded in {time.perf_counter() - t0:.2f} s")
 
-    layers, width = [nn.Flatten()], 784
+    model = nn.Sequential()
+    model.append(nn.Flatten())
+    width = 28 * 28
     for h in args.hidden:
-        layers += [nn.Linear(width, h), nn.ReLU()]
+        model.append(nn.Linear(width, h))
+        model.append(nn.ReLU())
         width = h
-    model = nn.Sequential(*layers, nn.Linear(width, 10))
-    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    model.append(nn.Linear(width, 10))
+    if args.load:
+        model.load_state_dict(load_safetensors(args.load))
+    if not args.quiet:
+        print(model, end="\n\n")
 
-    for epoch in range(1, args.epochs + 1):
+    opt = make_optimizer(args, model.parameters())  # --optimizer adam|sgd
+
+    log = EpochLog(len(train_loader), args.quiet)  # running loss, progress line, time, curves
+    epochs = 0 if args.eval_only else args.epochs
+    for epoch in range(1, epochs + 1):
         model.train()
-        start = time.time()
+        log.start_epoch(epoch)
         for x, y in train_loader:
             opt.zero_grad()
             loss = F.cross_entropy(model(x), y)
             loss.backward()
             opt.step()
-        model.eval()
-        correct, total_loss = 0, 0.0
-        with torch.no_grad():
-            for x, y in test_loader:
-                out = model(x)
-                total_loss += F.cross_entropy(out, y, reduction="sum").item()
-                correct += (out.argmax(1) == y).sum().item()
-        n = len(test_loader.dataset)
-        print(f"epoch {epoch}: test loss {total_loss / n:.4f}, test accuracy {100.0 * correct / n:.2f}%, "
-              f"{time.time() - start:.1f} s")
+            log.step(loss, y.numel())
+        result = evaluate(model, test_loader)
+        log.end_epoch(result)
+    if epochs == 0:
+        result = evaluate(model, test_loader)
+    finish_training(args, model, result, log)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
