@@ -1,7 +1,8 @@
-// A physics-informed neural network (PINN): a small tanh MLP learns u(x) from the equation it must
-// satisfy, not from examples of u. The loss holds u'' — the second derivative of the network's
-// output with respect to its input — which autograd::grad gives with create_graph = true, and then
-// backward() differentiates that again with respect to the weights. Mirrors examples/pytorch/pinn.py:
+// A physics-informed neural network (PINN), mirroring examples/pytorch/pinn.py: a small tanh MLP
+// learns u(x) from the equation it must satisfy, not from examples of u. The loss holds u'' — the
+// second derivative of the network's output with respect to its input — which autograd::grad gives
+// with create_graph = true, and then backward() differentiates that again with respect to the
+// weights. The PyTorch lines it follows:
 //
 //   x = ((torch.arange(N) + 0.5) / N).unsqueeze(1).requires_grad_()      # collocation points
 //   u = model(x)

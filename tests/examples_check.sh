@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Smoke tests of the example trainers as a user runs them:
-#   examples_check.sh XOR MNIST_MLP MNIST_CNN AUTOENCODER WORKDIR
+#   examples_check.sh XOR MNIST_MLP MNIST_CNN AUTOENCODER PINN WORKDIR
 set -euo pipefail
-xor=$1 mlp=$2 cnn=$3 ae=$4 work=$5
+xor=$1 mlp=$2 cnn=$3 ae=$4 pinn=$5 work=$6
 mkdir -p "$work"
 src=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -25,7 +25,7 @@ fi
 export PYTHONPYCACHEPREFIX="$work/pycache"
 if [ $torch = yes ]; then
   # Every flag of a twin is a flag of its trainer (the trainers have a few more: --plot, xor's --tape ...).
-  for pair in "xor:$xor" "mnist_mlp:$mlp" "mnist_cnn:$cnn" "autoencoder:$ae"; do
+  for pair in "xor:$xor" "mnist_mlp:$mlp" "mnist_cnn:$cnn" "autoencoder:$ae" "pinn:$pinn"; do
     name=${pair%%:*} exe=${pair#*:}
     cpp_flags=$("$exe" --help | grep -o -- '--[a-z][a-z-]*' | sort -u)
     for flag in $("$python" "$src/examples/pytorch/$name.py" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
@@ -43,6 +43,13 @@ grep -q 'label="0.weight' "$work/tape.dot"
 [ "$(head -1 "$work/xor.csv")" = "step,loss" ] && [ "$(wc -l < "$work/xor.csv")" -eq 9 ]
 grep -q "<polyline" "$work/xor.svg"
 if command -v dot >/dev/null; then dot -Tsvg "$work/tape.dot" -o "$work/tape.svg"; else echo "skipped dot -Tsvg: graphviz not installed"; fi
+
+# The PINN on a fifth of its steps: u'' through two create_graph passes must already fit sin(2πx).
+"$pinn" --steps 600 --log-every 300 --metrics "$work/pinn.csv" --plot "$work/pinn.svg" | tee "$work/pinn.txt" | tail -1
+err=$(sed -n 's/relative L2 error against sin(2πx): \(.*\)/\1/p' "$work/pinn.txt")
+awk -v e="$err" 'BEGIN { exit !(e > 0 && e < 2e-3) }' || { echo "pinn: relative L2 error $err after 600 steps" >&2; exit 1; }
+[ "$(head -1 "$work/pinn.csv")" = "step,loss" ]
+grep -q "<polyline" "$work/pinn.svg"
 
 "$mlp" --help | grep -q -- "--hidden"
 if "$mlp" --data "$work/no-such-folder" 2> "$work/missing.txt"; then exit 1; fi
