@@ -18,7 +18,8 @@ namespace {
 std::vector<std::size_t> parse_arch(const std::string& arch) {
     std::vector<std::size_t> sizes;
     std::stringstream s(arch);
-    for (std::string part; std::getline(s, part, '-');) sizes.push_back(parse_number<std::size_t>(part, "bench_mlp: --arch " + arch));
+    for (std::string part; std::getline(s, part, '-');)
+        sizes.push_back(parse_number<std::size_t>(part, "bench_mlp: --arch " + arch));
     if (sizes.size() < 2) throw Error("bench_mlp: --arch needs at least two sizes, e.g. 784-128-10");
     return sizes;
 }
@@ -29,7 +30,8 @@ double gemm_lower_bound(const std::vector<std::size_t>& sizes, std::size_t batch
     const std::size_t batches = samples / batch;
     double total = 0.0;
     for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
-        const auto in = static_cast<blasint>(sizes[l]), out = static_cast<blasint>(sizes[l + 1]), b = static_cast<blasint>(batch);
+        const auto in = static_cast<blasint>(sizes[l]), out = static_cast<blasint>(sizes[l + 1]),
+                   b = static_cast<blasint>(batch);
         std::vector<float> x(batch * sizes[l], 0.5f), w(sizes[l] * sizes[l + 1], 0.25f), y(batch * sizes[l + 1], 0.0f),
             dw(w.size()), dx(x.size());
         auto time = [&](auto&& gemm) {
@@ -43,14 +45,17 @@ double gemm_lower_bound(const std::vector<std::size_t>& sizes, std::size_t batch
             return bench::median(runs);
         };
         double per_batch = time([&] {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, out, in, 1.0f, x.data(), in, w.data(), in, 0.0f, y.data(), out);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, out, in, 1.0f, x.data(), in, w.data(), in, 0.0f,
+                        y.data(), out);
         });
         per_batch += time([&] {
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, b, 1.0f, y.data(), out, x.data(), in, 0.0f, dw.data(), in);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, b, 1.0f, y.data(), out, x.data(), in, 0.0f,
+                        dw.data(), in);
         });
         if (l > 0) {
             per_batch += time([&] {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, in, out, 1.0f, y.data(), out, w.data(), in, 0.0f, dx.data(), in);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, in, out, 1.0f, y.data(), out, w.data(), in,
+                            0.0f, dx.data(), in);
             });
         }
         total += per_batch * static_cast<double>(batches);
@@ -69,7 +74,9 @@ int main(int argc, char** argv) {
     app.add_option("--arch", arch, "layer sizes, e.g. 784-256-128-10")->capture_default_str();
     app.add_option("--batch-size", batch, "batch size")->capture_default_str();
     app.add_option("--threads", threads, "threads")->capture_default_str();
-    app.add_option("--epochs", epochs, "epochs; throughput is the median of epochs 2..E")->capture_default_str()->check(CLI::Range(2, 100));
+    app.add_option("--epochs", epochs, "epochs; throughput is the median of epochs 2..E")
+        ->capture_default_str()
+        ->check(CLI::Range(2, 100));
     CLI11_PARSE(app, argc, argv);
 
     manual_seed(0);

@@ -25,7 +25,9 @@ const std::vector<Case>& cases() {
         {"add_broadcast_64x128_128", {{64, 128}, {128}}, [](auto& v) { return v[0] + v[1]; }},
         {"relu_64x128", {{64, 128}}, [](auto& v) { return relu(v[0]); }},
         {"log_softmax_64x10", {{64, 10}}, [](auto& v) { return log_softmax(v[0], 1); }},
-        {"cross_entropy_64x10", {{64, 10}}, [](auto& v) { return nn::functional::cross_entropy(v[0], Tensor::zeros({64})); }},
+        {"cross_entropy_64x10",
+         {{64, 10}},
+         [](auto& v) { return nn::functional::cross_entropy(v[0], Tensor::zeros({64})); }},
         {"sum_64x128", {{64, 128}}, [](auto& v) { return sum(v[0]); }},
     };
     return all;

@@ -30,6 +30,8 @@ inline double max_rss_mb() {
 }
 
 // Every digit (format_number's shortest round trip): run.py reads the value back as a double.
-inline void result(const std::string& key, double value) { std::printf("RESULT %s=%s\n", key.c_str(), xg::format_number(value).c_str()); }
+inline void result(const std::string& key, double value) {
+    std::printf("RESULT %s=%s\n", key.c_str(), xg::format_number(value).c_str());
+}
 
 }  // namespace bench

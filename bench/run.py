@@ -71,12 +71,15 @@ def main():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--build", default=os.path.join(root, "build", "release"))
     p.add_argument("--libtorch-build", default=os.path.join(root, "build", "libtorch"))
-    p.add_argument("--only", choices=["mlp", "overhead", "ops"], action="append")
+    p.add_argument("--only", choices=["mlp", "overhead", "ops", "pinn"], action="append")
+    p.add_argument("--baseline", metavar="BUILD",
+                   help="an older xgrad build tree: its bench_mlp and bench_overhead run alternately with this one's "
+                        "(a before/after table for a change)")
     p.add_argument("--check-ops", metavar="BENCH_OPS", help="only check that BENCH_OPS's output reads (CI)")
     a = p.parse_args()
     if a.check_ops:
         return check_ops(a.check_ops)
-    only = a.only or ["mlp", "overhead", "ops"]
+    only = a.only or ["mlp", "overhead", "ops", "pinn"]
     py = sys.executable
     xg_bench = lambda name: os.path.join(a.build, "bench", name)
     lt_bench = lambda name: os.path.join(a.libtorch_build, "libtorch_" + name)
@@ -122,6 +125,40 @@ def main():
         print("| | xgrad | libtorch | PyTorch |\n| --- | ---: | ---: | ---: |")
         print("| µs per step | %.1f | %.1f | %.1f |" % (x["us_per_step"], l["us_per_step"], t["us_per_step"]))
         print("| xgrad speed-up | | %.1fx | %.1fx |" % (l["us_per_step"] / x["us_per_step"], t["us_per_step"] / x["us_per_step"]))
+
+    if "pinn" in only:
+        print("\n### PINN: 1-32-32-32-1 tanh, 64 points, u'' by two create_graph grads, Adam, 1 thread "
+              "(steps/s, median of %d rounds)\n" % a.rounds)
+        runs = {"xgrad": [], "libtorch": [], "pytorch": []}
+        for _ in range(a.rounds):
+            runs["xgrad"].append(run([xg_bench("bench_pinn")], 1))
+            if os.path.exists(lt_bench("bench_pinn")):
+                runs["libtorch"].append(run([lt_bench("bench_pinn")], 1))
+            runs["pytorch"].append(run([py, os.path.join(here, "pytorch", "bench_pinn.py")], 1))
+        x, t = medians(runs["xgrad"]), medians(runs["pytorch"])
+        l = medians(runs["libtorch"]) if runs["libtorch"] else {"steps_per_s": float("nan"), "max_rss_mb": float("nan")}
+        print("| | xgrad | libtorch | PyTorch |\n| --- | ---: | ---: | ---: |")
+        print("| steps per s | %.0f | %.0f | %.0f |" % (x["steps_per_s"], l["steps_per_s"], t["steps_per_s"]))
+        print("| xgrad speed-up | | %.2fx | %.2fx |" % (x["steps_per_s"] / l["steps_per_s"], x["steps_per_s"] / t["steps_per_s"]))
+        print("| peak RSS MB | %.0f | %.0f | %.0f |" % (x["max_rss_mb"], l["max_rss_mb"], t["max_rss_mb"]))
+
+    if a.baseline:
+        base = lambda name: os.path.join(a.baseline, "bench", name)
+        print("\n### Before / after: %s against %s (alternating, median of %d rounds, 1 thread)\n" % (a.build, a.baseline, a.rounds))
+        print("| benchmark | before | after | after / before |\n| --- | ---: | ---: | ---: |")
+        cases = [("tiny net 2-16-16-1, µs per step", "bench_overhead", [], "us_per_step", False)]
+        for arch in ("784-128-10", "784-256-128-10"):
+            for batch in (64, 256):
+                cases.append(("MLP %s batch %d, samples/s" % (arch, batch), "bench_mlp",
+                              ["--data", a.data, "--arch", arch, "--batch-size", str(batch), "--threads", "1"], "samples_per_s", True))
+        for label, name, args, key, higher_better in cases:
+            before, after = [], []
+            for _ in range(a.rounds):
+                before.append(run([base(name)] + args, 1)[key])
+                after.append(run([xg_bench(name)] + args, 1)[key])
+            b, n = statistics.median(before), statistics.median(after)
+            print("| %s | %.1f | %.1f | %.3f (%s) |" % (label, b, n, n / b,
+                  "faster" if (n > b) == higher_better else "slower"), flush=True)
 
     if "ops" in only:
         print("\n### Single ops, forward + backward, 1 thread (µs, median of 5 runs: xgrad's of Google Benchmark's "

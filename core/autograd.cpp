@@ -73,9 +73,11 @@ void mark_first_order(const Node& n, const Tensor& grad_output, Tensors& grads) 
         detail::add_node(
             n.name, g, sources,
             [name = std::string(n.name)](Tensor, const Tensor&) -> Tensors {
-                throw Error(name + ": its backward is a fused first-order kernel, so a gradient computed through it "
-                                   "with create_graph can't be differentiated again (second-order gradients are not "
-                                   "supported through '" + name + "')");
+                throw Error(name +
+                            ": its backward is a fused first-order kernel, so a gradient computed through it "
+                            "with create_graph can't be differentiated again (second-order gradients are not "
+                            "supported through '" +
+                            name + "')");
             },
             detail::Saves::nothing, false);
     }
@@ -110,8 +112,8 @@ Wanted find_wanted(const std::vector<Tensor>& inputs, const std::vector<std::sha
 
 // The replay shared by backward() and grad(). With `wanted`, gradients reaching those inputs are
 // returned instead of added into leaves' grad(), and nodes with no path to them don't run.
-Tensors replay(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph,
-               bool create_graph, const std::vector<Tensor>* wanted_inputs) {
+Tensors replay(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph, bool create_graph,
+               const std::vector<Tensor>* wanted_inputs) {
     AutoGradMode mode(create_graph);
     // `order` owns the nodes while they run: releasing a node drops its inputs, which may hold
     // the last reference to a node that runs later.
@@ -272,7 +274,8 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
             throw Error("grad: input " + std::to_string(i) + " does not require grad");
         }
     }
-    Tensors result = replay(outputs, seeds, options.retain_graph.value_or(options.create_graph), options.create_graph, &inputs);
+    Tensors result =
+        replay(outputs, seeds, options.retain_graph.value_or(options.create_graph), options.create_graph, &inputs);
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         if (!result[i].defined() && !options.allow_unused) {
             throw Error("grad: input " + std::to_string(i) + " " + shape_str(inputs[i].shape()) +

@@ -71,7 +71,8 @@ void record_impl(const char* name, Tensor& out, std::vector<Tensor>&& inputs, F&
     if constexpr (std::is_invocable_v<F&, Tensor, const Tensor&>) {
         add_node(name, out, std::move(inputs), BackwardFn(std::forward<F>(fn)), Saves::output, first_order);
     } else {
-        static_assert(std::is_invocable_r_v<Tensors, F&, Tensor>, "a backward function takes (Tensor g) or (Tensor g, const Tensor& y)");
+        static_assert(std::is_invocable_r_v<Tensors, F&, Tensor>,
+                      "a backward function takes (Tensor g) or (Tensor g, const Tensor& y)");
         add_node(name, out, std::move(inputs),
                  BackwardFn([f = std::forward<F>(fn)](Tensor g, const Tensor&) mutable { return f(std::move(g)); }),
                  Saves::nothing, first_order);
@@ -119,8 +120,8 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& s
 struct GradOptions {
     std::vector<Tensor> grad_outputs{};  // one per output; empty: 1 for each (one-element) output
     std::optional<bool> retain_graph{};  // default: create_graph
-    bool create_graph = false;         // record this pass, so its results can be differentiated again
-    bool allow_unused = false;         // an input the outputs don't depend on gives an undefined Tensor
+    bool create_graph = false;           // record this pass, so its results can be differentiated again
+    bool allow_unused = false;           // an input the outputs don't depend on gives an undefined Tensor
 };
 
 // The gradients of `outputs` (seeded by grad_outputs) with respect to each of `inputs`, returned
@@ -129,7 +130,8 @@ struct GradOptions {
 //   Tensor y = sum(pow(x, 3.0f));
 //   Tensor dy = autograd::grad({y}, {x}, {.create_graph = true})[0];   // 3x²
 //   Tensor d2y = autograd::grad({sum(dy)}, {x})[0];                     // 6x
-std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs, GradOptions options = {});
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         GradOptions options = {});
 
 // Nodes alive in the process now (all threads): a leak check for tests and long training loops.
 std::int64_t live_nodes();
@@ -153,7 +155,9 @@ private:
 // torch.enable_grad() when `enabled` is true).
 class AutoGradMode {
 public:
-    explicit AutoGradMode(bool enabled) : previous_(autograd::is_grad_enabled()) { autograd::set_grad_enabled(enabled); }
+    explicit AutoGradMode(bool enabled) : previous_(autograd::is_grad_enabled()) {
+        autograd::set_grad_enabled(enabled);
+    }
     ~AutoGradMode() { autograd::set_grad_enabled(previous_); }
     AutoGradMode(const AutoGradMode&) = delete;
     AutoGradMode& operator=(const AutoGradMode&) = delete;

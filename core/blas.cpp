@@ -22,7 +22,8 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const f
     const auto start = ticket.slot ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A,
                 ta ? M : K, B, tb ? K : N, accumulate ? 1.0f : 0.0f, C, N);
-    if (ticket.slot) parallel::end_gemm(ticket, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (ticket.slot)
+        parallel::end_gemm(ticket, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 }  // namespace xg::detail

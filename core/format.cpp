@@ -38,7 +38,9 @@ T parse_number(std::string_view text, std::string_view what) {
         }
     }
     if (ec != std::errc() || ptr != end) {
-        const char* kind = std::is_floating_point_v<T> ? "a number" : std::is_signed_v<T> ? "an integer" : "a non-negative integer";
+        const char* kind = std::is_floating_point_v<T> ? "a number"
+                           : std::is_signed_v<T>       ? "an integer"
+                                                       : "a non-negative integer";
         throw Error(head + "expected " + kind + ", got " + quoted);
     }
     return value;

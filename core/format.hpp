@@ -15,8 +15,7 @@ namespace xg {
 std::string format_number(double value);
 std::string format_number(float value);
 template <std::integral T>
-    requires(!std::same_as<T, bool>)
-std::string format_number(T value) {
+requires(!std::same_as<T, bool>) std::string format_number(T value) {
     char buf[48];  // room for any integer type, __int128 included
     return std::string(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
 }

@@ -6,16 +6,20 @@
 namespace xg::kernels {
 
 namespace {
-XGRAD_TARGET_CLONES void add_k(std::size_t n, const float* __restrict a, const float* __restrict b, float* __restrict o) {
+XGRAD_TARGET_CLONES void add_k(std::size_t n, const float* __restrict a, const float* __restrict b,
+                               float* __restrict o) {
     for (std::size_t i = 0; i < n; ++i) o[i] = a[i] + b[i];
 }
-XGRAD_TARGET_CLONES void sub_k(std::size_t n, const float* __restrict a, const float* __restrict b, float* __restrict o) {
+XGRAD_TARGET_CLONES void sub_k(std::size_t n, const float* __restrict a, const float* __restrict b,
+                               float* __restrict o) {
     for (std::size_t i = 0; i < n; ++i) o[i] = a[i] - b[i];
 }
-XGRAD_TARGET_CLONES void mul_k(std::size_t n, const float* __restrict a, const float* __restrict b, float* __restrict o) {
+XGRAD_TARGET_CLONES void mul_k(std::size_t n, const float* __restrict a, const float* __restrict b,
+                               float* __restrict o) {
     for (std::size_t i = 0; i < n; ++i) o[i] = a[i] * b[i];
 }
-XGRAD_TARGET_CLONES void div_k(std::size_t n, const float* __restrict a, const float* __restrict b, float* __restrict o) {
+XGRAD_TARGET_CLONES void div_k(std::size_t n, const float* __restrict a, const float* __restrict b,
+                               float* __restrict o) {
     for (std::size_t i = 0; i < n; ++i) o[i] = a[i] / b[i];
 }
 }  // namespace

@@ -11,10 +11,10 @@ namespace xg::kernels {
 
 enum class Binary { add, sub, mul, div };
 void binary(Binary op, std::size_t n, const float* a, const float* b, float* out);
-void scale(std::size_t n, const float* a, float s, float* out);                        // a·s
-void shift(std::size_t n, const float* a, float s, float* out);                        // a + s
-void add_into(std::size_t n, float* into, const float* g);                              // into += g
-void tanh_backward(std::size_t n, const float* g, const float* y, float* out);        // g·(1 - y²)
-void sigmoid_backward(std::size_t n, const float* g, const float* y, float* out);     // g·y·(1 - y)
+void scale(std::size_t n, const float* a, float s, float* out);                    // a·s
+void shift(std::size_t n, const float* a, float s, float* out);                    // a + s
+void add_into(std::size_t n, float* into, const float* g);                         // into += g
+void tanh_backward(std::size_t n, const float* g, const float* y, float* out);     // g·(1 - y²)
+void sigmoid_backward(std::size_t n, const float* g, const float* y, float* out);  // g·y·(1 - y)
 
 }  // namespace xg::kernels

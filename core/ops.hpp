@@ -24,8 +24,8 @@ Tensor div(const Tensor& a, const Tensor& b);
 Tensor neg(const Tensor& a);
 Tensor add(const Tensor& a, float s);
 Tensor mul(const Tensor& a, float s);
-Tensor rsub(float s, const Tensor& a);   // s - a
-Tensor rdiv(float s, const Tensor& a);   // s / a
+Tensor rsub(float s, const Tensor& a);  // s - a
+Tensor rdiv(float s, const Tensor& a);  // s / a
 Tensor exp(const Tensor& a);
 Tensor log(const Tensor& a);
 Tensor sqrt(const Tensor& a);
@@ -59,7 +59,7 @@ Tensor operator/(const Tensor& a, float s);
 Tensor operator/(float s, const Tensor& a);
 
 // ---- ops_reduce.cpp ----
-Tensor sum(const Tensor& a);                                        // 0-d result
+Tensor sum(const Tensor& a);  // 0-d result
 Tensor sum(const Tensor& a, std::int64_t dim, bool keepdim = false);
 Tensor mean(const Tensor& a);
 Tensor mean(const Tensor& a, std::int64_t dim, bool keepdim = false);

@@ -21,9 +21,8 @@ Tensor relu(const Tensor& a) {
 // a if a > 0 else slope * a.  d/da = g or slope * g (slope at 0, as PyTorch).
 Tensor leaky_relu(const Tensor& a, float slope) {
     Tensor out(Array(xt::where(a.data() > 0.0f, a.data(), a.data() * slope)));
-    record("leaky_relu", out, {a}, [a, slope](Tensor g) {
-        return Tensors{g * Tensor(Array(xt::where(a.data() > 0.0f, 1.0f, slope)))};
-    });
+    record("leaky_relu", out, {a},
+           [a, slope](Tensor g) { return Tensors{g * Tensor(Array(xt::where(a.data() > 0.0f, 1.0f, slope)))}; });
     return out;
 }
 
@@ -144,9 +143,8 @@ Tensor log_softmax(const Tensor& a, std::int64_t dim) {
     Array z = Array::from_shape(a.shape());
     softmax_lines(a.data(), split_at(a.shape(), d), z, true);
     Tensor out(std::move(z));
-    record("log_softmax", out, {a}, [d](Tensor g, const Tensor& z) {
-        return Tensors{g - exp(z) * sum(g, static_cast<std::int64_t>(d), true)};
-    });
+    record("log_softmax", out, {a},
+           [d](Tensor g, const Tensor& z) { return Tensors{g - exp(z) * sum(g, static_cast<std::int64_t>(d), true)}; });
     return out;
 }
 

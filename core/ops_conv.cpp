@@ -34,7 +34,8 @@ Shape window_shape(const std::string& who, const Shape& x, std::size_t kh, std::
 }
 
 // The window over x whose output shape `out` its shape function has checked.
-Geometry geometry(const Shape& x, const Shape& out, std::size_t kh, std::size_t kw, std::size_t stride, std::size_t pad) {
+Geometry geometry(const Shape& x, const Shape& out, std::size_t kh, std::size_t kw, std::size_t stride,
+                  std::size_t pad) {
     return {x[1], x[2], x[3], kh, kw, stride, pad, out[2], out[3]};
 }
 
@@ -48,9 +49,13 @@ void im2col(const float* img, const Geometry& g, float* col, std::size_t ld) {
                 for (std::size_t oy = 0; oy < g.Ho; ++oy) {
                     const auto y = static_cast<std::ptrdiff_t>(oy * g.stride + i) - static_cast<std::ptrdiff_t>(g.pad);
                     for (std::size_t ox = 0; ox < g.Wo; ++ox) {
-                        const auto x = static_cast<std::ptrdiff_t>(ox * g.stride + j) - static_cast<std::ptrdiff_t>(g.pad);
-                        const bool inside = y >= 0 && x >= 0 && y < static_cast<std::ptrdiff_t>(g.H) && x < static_cast<std::ptrdiff_t>(g.W);
-                        row[oy * g.Wo + ox] = inside ? img[(c * g.H + static_cast<std::size_t>(y)) * g.W + static_cast<std::size_t>(x)] : 0.0f;
+                        const auto x =
+                            static_cast<std::ptrdiff_t>(ox * g.stride + j) - static_cast<std::ptrdiff_t>(g.pad);
+                        const bool inside = y >= 0 && x >= 0 && y < static_cast<std::ptrdiff_t>(g.H) &&
+                                            x < static_cast<std::ptrdiff_t>(g.W);
+                        row[oy * g.Wo + ox] =
+                            inside ? img[(c * g.H + static_cast<std::size_t>(y)) * g.W + static_cast<std::size_t>(x)]
+                                   : 0.0f;
                     }
                 }
             }
@@ -66,9 +71,11 @@ void col2im(const float* col, const Geometry& g, float* img, std::size_t ld) {
                     const auto y = static_cast<std::ptrdiff_t>(oy * g.stride + i) - static_cast<std::ptrdiff_t>(g.pad);
                     if (y < 0 || y >= static_cast<std::ptrdiff_t>(g.H)) continue;
                     for (std::size_t ox = 0; ox < g.Wo; ++ox) {
-                        const auto x = static_cast<std::ptrdiff_t>(ox * g.stride + j) - static_cast<std::ptrdiff_t>(g.pad);
+                        const auto x =
+                            static_cast<std::ptrdiff_t>(ox * g.stride + j) - static_cast<std::ptrdiff_t>(g.pad);
                         if (x < 0 || x >= static_cast<std::ptrdiff_t>(g.W)) continue;
-                        img[(c * g.H + static_cast<std::size_t>(y)) * g.W + static_cast<std::size_t>(x)] += row[oy * g.Wo + ox];
+                        img[(c * g.H + static_cast<std::size_t>(y)) * g.W + static_cast<std::size_t>(x)] +=
+                            row[oy * g.Wo + ox];
                     }
                 }
             }
@@ -79,15 +86,16 @@ void col2im(const float* col, const Geometry& g, float* img, std::size_t ld) {
 Shape conv2d_shape(const Shape& x, const Shape& w, std::size_t stride, std::size_t padding, const std::string& who) {
     if (w.size() != 4) throw Error(who + ": weight must be [out_channels, in_channels, kh, kw], got " + shape_str(w));
     if (x.size() == 4 && x[1] != w[1]) {
-        throw Error(who + ": input " + shape_str(x) + " has " + std::to_string(x[1]) + " channels, weight " + shape_str(w) +
-                    " expects " + std::to_string(w[1]));
+        throw Error(who + ": input " + shape_str(x) + " has " + std::to_string(x[1]) + " channels, weight " +
+                    shape_str(w) + " expects " + std::to_string(w[1]));
     }
     Shape out = window_shape(who, x, w[2], w[3], stride, padding);
     out[1] = w[0];
     return out;
 }
 
-Shape pool2d_shape(const Shape& x, std::size_t kernel, std::size_t stride, std::size_t padding, const std::string& who) {
+Shape pool2d_shape(const Shape& x, std::size_t kernel, std::size_t stride, std::size_t padding,
+                   const std::string& who) {
     if (padding * 2 > kernel) {
         throw Error(who + ": padding " + std::to_string(padding) + " must be at most half the kernel size " +
                     std::to_string(kernel));
@@ -103,7 +111,8 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, std::size_t 
                                 w.shape()[3], stride, padding);
     const std::size_t N = x.shape()[0], O = w.shape()[0], K = g.C * g.kh * g.kw, L = g.Ho * g.Wo, NL = N * L;
     if (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != O)) {
-        throw Error("conv2d: bias " + shape_str(bias.shape()) + " doesn't match " + std::to_string(O) + " output channels");
+        throw Error("conv2d: bias " + shape_str(bias.shape()) + " doesn't match " + std::to_string(O) +
+                    " output channels");
     }
     Array cols = Array::from_shape({K, NL});
     for (std::size_t n = 0; n < N; ++n) im2col(x.data().data() + n * g.C * g.H * g.W, g, cols.data() + n * L, NL);
@@ -167,10 +176,15 @@ Tensor max_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::
                 std::size_t at = p * g.H * g.W;
                 for (std::size_t i = 0; i < g.kh; ++i)
                     for (std::size_t j = 0; j < g.kw; ++j) {
-                        const auto yy = static_cast<std::ptrdiff_t>(oy * stride + i) - static_cast<std::ptrdiff_t>(padding);
-                        const auto xx = static_cast<std::ptrdiff_t>(ox * stride + j) - static_cast<std::ptrdiff_t>(padding);
-                        if (yy < 0 || xx < 0 || yy >= static_cast<std::ptrdiff_t>(g.H) || xx >= static_cast<std::ptrdiff_t>(g.W)) continue;
-                        const std::size_t k = (p * g.H + static_cast<std::size_t>(yy)) * g.W + static_cast<std::size_t>(xx);
+                        const auto yy =
+                            static_cast<std::ptrdiff_t>(oy * stride + i) - static_cast<std::ptrdiff_t>(padding);
+                        const auto xx =
+                            static_cast<std::ptrdiff_t>(ox * stride + j) - static_cast<std::ptrdiff_t>(padding);
+                        if (yy < 0 || xx < 0 || yy >= static_cast<std::ptrdiff_t>(g.H) ||
+                            xx >= static_cast<std::ptrdiff_t>(g.W))
+                            continue;
+                        const std::size_t k =
+                            (p * g.H + static_cast<std::size_t>(yy)) * g.W + static_cast<std::size_t>(xx);
                         if (in[k] > best || std::isnan(in[k])) {
                             best = in[k];
                             at = k;

@@ -32,9 +32,10 @@ Array scalar(void (*kernel)(std::size_t, const float*, float, float*), const Ten
 Tensor add(const Tensor& a, const Tensor& b) {
     broadcast_shapes("add", a.shape(), b.shape());
     Tensor out(binary(kernels::Binary::add, a, b, [](const Array& x, const Array& y) { return x + y; }));
-    record("add", out, {a, b}, [sa = a.shape(), sb = b.shape(), na = a.requires_grad(), nb = b.requires_grad()](Tensor g) {
-        return Tensors{na ? sum_to(g, sa) : Tensor(), nb ? sum_to(g, sb) : Tensor()};
-    });
+    record("add", out, {a, b},
+           [sa = a.shape(), sb = b.shape(), na = a.requires_grad(), nb = b.requires_grad()](Tensor g) {
+               return Tensors{na ? sum_to(g, sa) : Tensor(), nb ? sum_to(g, sb) : Tensor()};
+           });
     return out;
 }
 
@@ -42,9 +43,10 @@ Tensor add(const Tensor& a, const Tensor& b) {
 Tensor sub(const Tensor& a, const Tensor& b) {
     broadcast_shapes("sub", a.shape(), b.shape());
     Tensor out(binary(kernels::Binary::sub, a, b, [](const Array& x, const Array& y) { return x - y; }));
-    record("sub", out, {a, b}, [sa = a.shape(), sb = b.shape(), na = a.requires_grad(), nb = b.requires_grad()](Tensor g) {
-        return Tensors{na ? sum_to(g, sa) : Tensor(), nb ? sum_to(neg(g), sb) : Tensor()};
-    });
+    record("sub", out, {a, b},
+           [sa = a.shape(), sb = b.shape(), na = a.requires_grad(), nb = b.requires_grad()](Tensor g) {
+               return Tensors{na ? sum_to(g, sa) : Tensor(), nb ? sum_to(neg(g), sb) : Tensor()};
+           });
     return out;
 }
 

@@ -60,7 +60,8 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
                 float& rm = running_mean.data().data()[c];
                 float& rv = running_var.data().data()[c];
                 rm = (1.0f - momentum) * rm + momentum * static_cast<float>(m);
-                rv = (1.0f - momentum) * rv + momentum * static_cast<float>(v * static_cast<double>(M) / static_cast<double>(M - 1));
+                rv = (1.0f - momentum) * rv +
+                     momentum * static_cast<float>(v * static_cast<double>(M) / static_cast<double>(M - 1));
             }
         } else {
             m = running_mean.data().data()[c];
@@ -83,48 +84,50 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
             }
         }
     Tensor out(std::move(y));
-    record_first_order("batch_norm", out, {x, weight, bias},
-           [x, weight, bias, training, N, C, S, M, invstd = std::move(invstd), xhat = std::move(xhat)](Tensor gt) {
-               const Array& g = gt.data();
-               Tensors grads(3);
-               std::vector<double> sum_g(C, 0.0), sum_gx(C, 0.0);
-               for (std::size_t n = 0; n < N; ++n)
-                   for (std::size_t c = 0; c < C; ++c)
-                       for (std::size_t s = 0; s < S; ++s) {
-                           const std::size_t k = (n * C + c) * S + s;
-                           sum_g[c] += g.data()[k];
-                           sum_gx[c] += g.data()[k] * xhat.data()[k];
-                       }
-               if (x.requires_grad()) {
-                   Array gx = Array::from_shape(x.shape());
-                   for (std::size_t n = 0; n < N; ++n)
-                       for (std::size_t c = 0; c < C; ++c) {
-                           const float gamma = weight.defined() ? weight.data().data()[c] : 1.0f;
-                           for (std::size_t s = 0; s < S; ++s) {
-                               const std::size_t k = (n * C + c) * S + s;
-                               if (training) {
-                                   const double Md = static_cast<double>(M);
-                                   gx.data()[k] = static_cast<float>(gamma * invstd[c] / Md *
-                                                                     (Md * g.data()[k] - sum_g[c] - xhat.data()[k] * sum_gx[c]));
-                               } else {
-                                   gx.data()[k] = g.data()[k] * gamma * invstd[c];
-                               }
-                           }
-                       }
-                   grads[0] = Tensor(std::move(gx));
-               }
-               if (weight.requires_grad()) {
-                   Array gw = Array::from_shape({C});
-                   for (std::size_t c = 0; c < C; ++c) gw(c) = static_cast<float>(sum_gx[c]);
-                   grads[1] = Tensor(std::move(gw));
-               }
-               if (bias.requires_grad()) {
-                   Array gb = Array::from_shape({C});
-                   for (std::size_t c = 0; c < C; ++c) gb(c) = static_cast<float>(sum_g[c]);
-                   grads[2] = Tensor(std::move(gb));
-               }
-               return grads;
-           });
+    record_first_order(
+        "batch_norm", out, {x, weight, bias},
+        [x, weight, bias, training, N, C, S, M, invstd = std::move(invstd), xhat = std::move(xhat)](Tensor gt) {
+            const Array& g = gt.data();
+            Tensors grads(3);
+            std::vector<double> sum_g(C, 0.0), sum_gx(C, 0.0);
+            for (std::size_t n = 0; n < N; ++n)
+                for (std::size_t c = 0; c < C; ++c)
+                    for (std::size_t s = 0; s < S; ++s) {
+                        const std::size_t k = (n * C + c) * S + s;
+                        sum_g[c] += g.data()[k];
+                        sum_gx[c] += g.data()[k] * xhat.data()[k];
+                    }
+            if (x.requires_grad()) {
+                Array gx = Array::from_shape(x.shape());
+                for (std::size_t n = 0; n < N; ++n)
+                    for (std::size_t c = 0; c < C; ++c) {
+                        const float gamma = weight.defined() ? weight.data().data()[c] : 1.0f;
+                        for (std::size_t s = 0; s < S; ++s) {
+                            const std::size_t k = (n * C + c) * S + s;
+                            if (training) {
+                                const double Md = static_cast<double>(M);
+                                gx.data()[k] =
+                                    static_cast<float>(gamma * invstd[c] / Md *
+                                                       (Md * g.data()[k] - sum_g[c] - xhat.data()[k] * sum_gx[c]));
+                            } else {
+                                gx.data()[k] = g.data()[k] * gamma * invstd[c];
+                            }
+                        }
+                    }
+                grads[0] = Tensor(std::move(gx));
+            }
+            if (weight.requires_grad()) {
+                Array gw = Array::from_shape({C});
+                for (std::size_t c = 0; c < C; ++c) gw(c) = static_cast<float>(sum_gx[c]);
+                grads[1] = Tensor(std::move(gw));
+            }
+            if (bias.requires_grad()) {
+                Array gb = Array::from_shape({C});
+                for (std::size_t c = 0; c < C; ++c) gb(c) = static_cast<float>(sum_g[c]);
+                grads[2] = Tensor(std::move(gb));
+            }
+            return grads;
+        });
     return out;
 }
 

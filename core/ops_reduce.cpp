@@ -37,7 +37,8 @@ Tensor mean(const Tensor& a) {
 
 Tensor mean(const Tensor& a, std::int64_t dim, bool keepdim) {
     const std::size_t d = normalize_dim("mean", dim, a.dim(), a.shape());
-    if (a.shape()[d] == 0) throw Error("mean: dim " + std::to_string(dim) + " of " + shape_str(a.shape()) + " is empty");
+    if (a.shape()[d] == 0)
+        throw Error("mean: dim " + std::to_string(dim) + " of " + shape_str(a.shape()) + " is empty");
     return mul(sum(a, dim, keepdim), 1.0f / static_cast<float>(a.shape()[d]));
 }
 
@@ -89,7 +90,8 @@ Tensor max(const Tensor& a, std::int64_t dim, bool keepdim) {
     record("max", out, {a}, [sa = a.shape(), d, s, idx = std::move(idx)](Tensor g) {
         Array picked = xt::zeros<float>(sa);
         for (std::size_t o = 0; o < s.outer; ++o)
-            for (std::size_t i = 0; i < s.inner; ++i) picked.data()[(o * s.n + idx[o * s.inner + i]) * s.inner + i] = 1.0f;
+            for (std::size_t i = 0; i < s.inner; ++i)
+                picked.data()[(o * s.n + idx[o * s.inner + i]) * s.inner + i] = 1.0f;
         return Tensors{reshaped_to(std::move(g), reduced_shape(sa, d, true)) * Tensor(std::move(picked))};
     });
     return out;
@@ -97,7 +99,8 @@ Tensor max(const Tensor& a, std::int64_t dim, bool keepdim) {
 
 Tensor argmax(const Tensor& a, std::int64_t dim, bool keepdim) {
     const std::size_t d = normalize_dim("argmax", dim, a.dim(), a.shape());
-    if (a.shape()[d] == 0) throw Error("argmax: dim " + std::to_string(dim) + " of " + shape_str(a.shape()) + " is empty");
+    if (a.shape()[d] == 0)
+        throw Error("argmax: dim " + std::to_string(dim) + " of " + shape_str(a.shape()) + " is empty");
     std::vector<std::size_t> idx = argmax_along(a.data(), split_at(a.shape(), d));
     Array r = Array::from_shape(reduced_shape(a.shape(), d, keepdim));
     for (std::size_t k = 0; k < idx.size(); ++k) r.data()[k] = static_cast<float>(idx[k]);

@@ -38,9 +38,8 @@ Tensor gather_along(const char* op, const Tensor& a, std::size_t d, std::vector<
             std::memcpy(r.data() + (o * idx.size() + j) * s.inner, x + (o * s.n + idx[j]) * s.inner,
                         s.inner * sizeof(float));
     Tensor out(std::move(r));
-    record(op, out, {a}, [sa = a.shape(), d, idx = std::move(idx)](Tensor g) {
-        return Tensors{scatter_along(g, sa, d, idx)};
-    });
+    record(op, out, {a},
+           [sa = a.shape(), d, idx = std::move(idx)](Tensor g) { return Tensors{scatter_along(g, sa, d, idx)}; });
     return out;
 }
 
@@ -102,7 +101,9 @@ Shape flatten_shape(const Shape& a, std::int64_t start_dim, std::int64_t end_dim
     if (a.empty()) return Shape{1};  // a 0-d tensor flattens to [1], as PyTorch
     const std::size_t s = normalize_dim("flatten", start_dim, a.size(), a);
     const std::size_t e = normalize_dim("flatten", end_dim, a.size(), a);
-    if (s > e) throw Error("flatten: start_dim " + std::to_string(start_dim) + " comes after end_dim " + std::to_string(end_dim));
+    if (s > e)
+        throw Error("flatten: start_dim " + std::to_string(start_dim) + " comes after end_dim " +
+                    std::to_string(end_dim));
     Shape out;
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (i <= s || i > e) out.push_back(a[i]);
@@ -143,13 +144,15 @@ Tensor unsqueeze(const Tensor& a, std::int64_t dim) {
 // out = a with its dims reordered by `perm`.  d/da = g permuted by the inverse of perm.
 Tensor permute(const Tensor& a, const std::vector<std::int64_t>& dims) {
     if (dims.size() != a.dim()) {
-        throw Error("permute: " + std::to_string(dims.size()) + " dims given for a tensor of shape " + shape_str(a.shape()));
+        throw Error("permute: " + std::to_string(dims.size()) + " dims given for a tensor of shape " +
+                    shape_str(a.shape()));
     }
     std::vector<std::size_t> perm(dims.size()), inverse(dims.size());
     std::vector<bool> used(dims.size(), false);
     for (std::size_t i = 0; i < dims.size(); ++i) {
         perm[i] = normalize_dim("permute", dims[i], a.dim(), a.shape());
-        if (used[perm[i]]) throw Error("permute: dim " + std::to_string(dims[i]) + " appears twice in " + shape_str(dims));
+        if (used[perm[i]])
+            throw Error("permute: dim " + std::to_string(dims[i]) + " appears twice in " + shape_str(dims));
         used[perm[i]] = true;
         inverse[perm[i]] = i;
     }

@@ -17,8 +17,8 @@ namespace xg {
 
 namespace {
 
-constexpr int trials = 6;        // timed calls per thread count before a shape decides
-constexpr int recheck = 4096;    // calls after which a shape measures again: the machine changes
+constexpr int trials = 6;      // timed calls per thread count before a shape decides
+constexpr int recheck = 4096;  // calls after which a shape measures again: the machine changes
 
 struct ShapeStats {
     std::vector<double> one, many;
@@ -28,8 +28,8 @@ struct ShapeStats {
 
 struct Tuner {
     std::mutex mutex;
-    int threads = 0;          // what set_num_threads asked for (0: OpenBLAS's own default)
-    int current = -1;         // what OpenBLAS is set to now
+    int threads = 0;               // what set_num_threads asked for (0: OpenBLAS's own default)
+    int current = -1;              // what OpenBLAS is set to now
     std::uint64_t generation = 0;  // bumped whenever `shapes` is cleared
     std::map<std::tuple<std::size_t, std::size_t, std::size_t, bool, bool>, ShapeStats> shapes;
 };

@@ -50,7 +50,8 @@ std::string to_bytes(const File& file) {
 }
 
 File from_bytes(const std::string& bytes, const std::string& what) {
-    if (bytes.size() < 8) fail(what, "file is " + format_number(bytes.size()) + " bytes, shorter than the 8-byte header length");
+    if (bytes.size() < 8)
+        fail(what, "file is " + format_number(bytes.size()) + " bytes, shorter than the 8-byte header length");
     std::uint64_t n = 0;
     for (int i = 0; i < 8; ++i) n |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
     if (n > max_header || n > bytes.size() - 8) {
@@ -86,23 +87,29 @@ File from_bytes(const std::string& bytes, const std::string& what) {
             continue;
         }
         const std::string where = "tensor '" + name + "'";
-        if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets")) {
+        if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") ||
+            !entry.contains("data_offsets")) {
             fail(what, where + " needs dtype, shape and data_offsets");
         }
-        if (entry["dtype"] != "F32") fail(what, where + " has dtype " + entry["dtype"].dump() + "; xgrad reads F32 only");
+        if (entry["dtype"] != "F32")
+            fail(what, where + " has dtype " + entry["dtype"].dump() + "; xgrad reads F32 only");
         const auto& shape_json = entry["shape"];
         const auto& offsets = entry["data_offsets"];
-        if (!shape_json.is_array() || shape_json.size() > 16) fail(what, where + ": shape is not an array of <= 16 dims");
+        if (!shape_json.is_array() || shape_json.size() > 16)
+            fail(what, where + ": shape is not an array of <= 16 dims");
         Shape shape;
         std::uint64_t count = 1;
         for (const auto& d : shape_json) {
-            if (!d.is_number_unsigned()) fail(what, where + ": shape " + shape_json.dump() + " has a non-integer or negative dim");
+            if (!d.is_number_unsigned())
+                fail(what, where + ": shape " + shape_json.dump() + " has a non-integer or negative dim");
             const std::uint64_t v = d.get<std::uint64_t>();
-            if (v != 0 && count > std::numeric_limits<std::uint64_t>::max() / 4 / v) fail(what, where + ": shape is too large");
+            if (v != 0 && count > std::numeric_limits<std::uint64_t>::max() / 4 / v)
+                fail(what, where + ": shape is too large");
             count *= v;
             shape.push_back(static_cast<std::size_t>(v));
         }
-        if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned()) {
+        if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
+            !offsets[1].is_number_unsigned()) {
             fail(what, where + ": data_offsets must be [begin, end]");
         }
         const std::uint64_t begin = offsets[0].get<std::uint64_t>(), end = offsets[1].get<std::uint64_t>();

@@ -12,7 +12,7 @@ namespace xg::autograd {
 namespace {
 
 struct Graph {
-    std::vector<std::shared_ptr<Node>> nodes;  // in the order they ran
+    std::vector<std::shared_ptr<Node>> nodes;   // in the order they ran
     std::map<const Node*, std::size_t> number;  // 1-based position in the tape
 };
 
@@ -80,19 +80,22 @@ std::string to_dot(const Tensor& t, const TensorNames& names) {
         const std::string id = "leaf" + std::to_string(leaves.size() + 1);
         leaves[leaf.impl()] = id;
         const std::string name = leaf_name(leaf, names);
-        s << "  " << id << " [shape=ellipse, style=filled, fillcolor=\"" << (leaf.requires_grad() ? "#d5e8d4" : "#eeeeee")
-          << "\", label=\"" << escape(name) << "\\n" << shape_str(leaf.shape()) << "\"];\n";
+        s << "  " << id << " [shape=ellipse, style=filled, fillcolor=\""
+          << (leaf.requires_grad() ? "#d5e8d4" : "#eeeeee") << "\", label=\"" << escape(name) << "\\n"
+          << shape_str(leaf.shape()) << "\"];\n";
         return id;
     };
     if (g.nodes.empty()) leaf_id(t);
     for (const auto& n : g.nodes) {
         const std::size_t k = g.number.at(n.get());
         s << "  op" << k << " [shape=box, style=\"rounded,filled\", fillcolor=\"#dae8fc\", label=\"#" << k << ' '
-          << escape(n->name) << "\\n" << shape_str(n->out_shape) << "\"];\n";
+          << escape(n->name) << "\\n"
+          << shape_str(n->out_shape) << "\"];\n";
         for (const Tensor& in : n->inputs) {
             if (!in.defined()) continue;
             // leaf_id may first write the leaf's own line, so it runs before this edge's text starts.
-            const std::string from = in.grad_fn() ? "op" + std::to_string(g.number.at(in.grad_fn().get())) : leaf_id(in);
+            const std::string from =
+                in.grad_fn() ? "op" + std::to_string(g.number.at(in.grad_fn().get())) : leaf_id(in);
             s << "  " << from << " -> op" << k << ";\n";
         }
     }

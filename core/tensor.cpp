@@ -88,13 +88,28 @@ void require_defined(const Tensor& t, const char* what) {
 }
 }  // namespace
 
-const Shape& Tensor::shape() const { require_defined(*this, "shape"); return impl_->values->shape(); }
+const Shape& Tensor::shape() const {
+    require_defined(*this, "shape");
+    return impl_->values->shape();
+}
 std::size_t Tensor::dim() const { return shape().size(); }
-std::size_t Tensor::numel() const { require_defined(*this, "numel"); return impl_->values->size(); }
+std::size_t Tensor::numel() const {
+    require_defined(*this, "numel");
+    return impl_->values->size();
+}
 std::size_t Tensor::size(std::int64_t d) const { return shape()[normalize_dim("size", d, dim(), shape())]; }
-Array& Tensor::data() { require_defined(*this, "data"); return *impl_->values; }
-const Array& Tensor::data() const { require_defined(*this, "data"); return *impl_->values; }
-const std::shared_ptr<Array>& Tensor::storage() const { require_defined(*this, "storage"); return impl_->values; }
+Array& Tensor::data() {
+    require_defined(*this, "data");
+    return *impl_->values;
+}
+const Array& Tensor::data() const {
+    require_defined(*this, "data");
+    return *impl_->values;
+}
+const std::shared_ptr<Array>& Tensor::storage() const {
+    require_defined(*this, "storage");
+    return impl_->values;
+}
 bool Tensor::is_sole_owner() const { return impl_ && impl_.use_count() == 1 && impl_->values.use_count() == 1; }
 
 float Tensor::item() const {
@@ -116,9 +131,18 @@ Tensor& Tensor::requires_grad_(bool on) {
     return *this;
 }
 
-Tensor Tensor::grad() const { require_defined(*this, "grad"); return impl_->grad; }
-Tensor& Tensor::mutable_grad() { require_defined(*this, "mutable_grad"); return impl_->grad; }
-const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { require_defined(*this, "grad_fn"); return impl_->grad_fn; }
+Tensor Tensor::grad() const {
+    require_defined(*this, "grad");
+    return impl_->grad;
+}
+Tensor& Tensor::mutable_grad() {
+    require_defined(*this, "mutable_grad");
+    return impl_->grad;
+}
+const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const {
+    require_defined(*this, "grad_fn");
+    return impl_->grad_fn;
+}
 
 void Tensor::backward(const Tensor& gradient, autograd::BackwardOptions options) const {
     require_defined(*this, "backward");

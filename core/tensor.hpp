@@ -55,14 +55,14 @@ public:
     std::size_t size(std::int64_t dim) const;  // negative dims count from the end
     std::size_t dim() const;
     std::size_t numel() const;
-    Array& data();              // the values; writing them is not recorded (optimizers do this)
+    Array& data();  // the values; writing them is not recorded (optimizers do this)
     const Array& data() const;
-    float item() const;         // the value of a one-element tensor
-    bool requires_grad() const; // a leaf that asked for grad, or a result recorded on the tape
+    float item() const;                      // the value of a one-element tensor
+    bool requires_grad() const;              // a leaf that asked for grad, or a result recorded on the tape
     Tensor& requires_grad_(bool on = true);  // leaves only, as in PyTorch
     bool is_leaf() const;
-    Tensor grad() const;        // undefined until a backward pass reaches this leaf
-    Tensor& mutable_grad();     // assignable: p.mutable_grad() = Tensor() clears it (zero_grad)
+    Tensor grad() const;     // undefined until a backward pass reaches this leaf
+    Tensor& mutable_grad();  // assignable: p.mutable_grad() = Tensor() clears it (zero_grad)
     const std::shared_ptr<autograd::Node>& grad_fn() const;  // the node that made it, or null
 
     // ---- autograd ----
@@ -70,10 +70,12 @@ public:
     // The nodes used are freed afterwards unless retain_graph is true. With create_graph the
     // backward pass is itself recorded: the leaves' grad() can then be differentiated again.
     void backward(const Tensor& gradient = Tensor(), autograd::BackwardOptions options = {}) const;
-    void backward(const Tensor& gradient, bool retain_graph) const { backward(gradient, {.retain_graph = retain_graph}); }
+    void backward(const Tensor& gradient, bool retain_graph) const {
+        backward(gradient, {.retain_graph = retain_graph});
+    }
     void backward(autograd::BackwardOptions options) const { backward(Tensor(), options); }
-    Tensor detach() const;      // the same values (shared, not copied), no history, requires_grad false
-    Tensor clone() const;       // a differentiable copy
+    Tensor detach() const;  // the same values (shared, not copied), no history, requires_grad false
+    Tensor clone() const;   // a differentiable copy
 
     // ---- ops as methods: defined in ops.hpp, next to the free function each one calls ----
     Tensor matmul(const Tensor& other) const;
@@ -125,9 +127,9 @@ private:
 };
 
 struct TensorImpl {
-    std::shared_ptr<Array> values;                // shared with tensors and nodes that saved them
-    Tensor grad;                                  // accumulated by backward, for leaves
-    std::shared_ptr<autograd::Node> grad_fn;      // set for results recorded on the tape
+    std::shared_ptr<Array> values;            // shared with tensors and nodes that saved them
+    Tensor grad;                              // accumulated by backward, for leaves
+    std::shared_ptr<autograd::Node> grad_fn;  // set for results recorded on the tape
     bool requires_grad = false;
 };
 

@@ -10,6 +10,6 @@
 #include <xtensor/xview.hpp>
 
 namespace xg {
-using Array = xt::xarray<float>;          // the values behind every Tensor: float32, row-major
-using Shape = Array::shape_type;          // dimensions, outermost first
+using Array = xt::xarray<float>;  // the values behind every Tensor: float32, row-major
+using Shape = Array::shape_type;  // dimensions, outermost first
 }  // namespace xg

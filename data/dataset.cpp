@@ -36,7 +36,9 @@ Tensor rows(const Tensor& t, const std::vector<std::size_t>& indices) {
 }
 }  // namespace
 
-Batch TensorDataset::get_batch(const std::vector<std::size_t>& indices) const { return {rows(x_, indices), rows(y_, indices)}; }
+Batch TensorDataset::get_batch(const std::vector<std::size_t>& indices) const {
+    return {rows(x_, indices), rows(y_, indices)};
+}
 
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
     : dataset_(std::move(dataset)), options_(options) {

@@ -29,11 +29,13 @@ std::uint32_t be32(const std::string& b, std::size_t at) {
 IdxFile parse_idx(const std::string& bytes, std::size_t expected_dims, const std::string& what) {
     const std::uint32_t expected_magic = 0x00000800u | static_cast<std::uint32_t>(expected_dims);
     if (bytes.size() < 4) {
-        throw Error("IDX: " + what + ": file is " + format_number(bytes.size()) + " bytes, too short for the magic number");
+        throw Error("IDX: " + what + ": file is " + format_number(bytes.size()) +
+                    " bytes, too short for the magic number");
     }
     const std::uint32_t magic = be32(bytes, 0);
     if (magic != expected_magic) {
-        throw Error("IDX: " + what + ": bad magic " + hex32(magic) + " at byte 0 (expected " + hex32(expected_magic) + ")");
+        throw Error("IDX: " + what + ": bad magic " + hex32(magic) + " at byte 0 (expected " + hex32(expected_magic) +
+                    ")");
     }
     const std::size_t header = 4 + 4 * expected_dims;
     if (bytes.size() < header) {
@@ -52,8 +54,9 @@ IdxFile parse_idx(const std::string& bytes, std::size_t expected_dims, const std
         }
     }
     if (bytes.size() - header != count) {
-        throw Error("IDX: " + what + ": has " + format_number(bytes.size() - header) + " data bytes after the header, dims need " +
-                    format_number(count) + (bytes.size() - header < count ? " (truncated)" : " (trailing bytes)"));
+        throw Error("IDX: " + what + ": has " + format_number(bytes.size() - header) +
+                    " data bytes after the header, dims need " + format_number(count) +
+                    (bytes.size() - header < count ? " (truncated)" : " (trailing bytes)"));
     }
     f.values.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
     return f;
@@ -72,10 +75,12 @@ std::string gunzip(const std::string& in, const std::string& what) {
         zs.avail_out = sizeof buf;
         rc = inflate(&zs, Z_NO_FLUSH);
         if (rc != Z_OK && rc != Z_STREAM_END) {
-            const std::string msg = zs.msg ? zs.msg : (rc == Z_BUF_ERROR ? "unexpected end of data" : "error " + format_number(rc));
+            const std::string msg =
+                zs.msg ? zs.msg : (rc == Z_BUF_ERROR ? "unexpected end of data" : "error " + format_number(rc));
             const auto at = zs.total_in;
             inflateEnd(&zs);
-            throw Error("gzip: " + what + ": corrupt or truncated at compressed byte " + format_number(at) + " (" + msg + ")");
+            throw Error("gzip: " + what + ": corrupt or truncated at compressed byte " + format_number(at) + " (" +
+                        msg + ")");
         }
         out.append(buf, sizeof buf - zs.avail_out);
         if (out.size() > max_decompressed) {
@@ -98,7 +103,8 @@ std::string read_file_maybe_gz(const std::string& path) {
     std::ostringstream s;
     s << in.rdbuf();
     std::string bytes = s.str();
-    if (bytes.size() >= 2 && std::uint8_t(bytes[0]) == 0x1f && std::uint8_t(bytes[1]) == 0x8b) return gunzip(bytes, path);
+    if (bytes.size() >= 2 && std::uint8_t(bytes[0]) == 0x1f && std::uint8_t(bytes[1]) == 0x8b)
+        return gunzip(bytes, path);
     return bytes;
 }
 

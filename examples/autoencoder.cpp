@@ -17,10 +17,16 @@ int main(int argc, char** argv) {
     std::size_t code = 32, images = 40;
     CLI::App app{"Train an autoencoder on MNIST or Fashion-MNIST and write a PNG of reconstructions."};
     add_training_flags(app, args);
-    app.add_option("--loss", loss_name, "reconstruction loss: mse or bce")->capture_default_str()->check(CLI::IsMember({"mse", "bce"}));
-    app.add_option("--code", code, "size of the code between encoder and decoder")->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--loss", loss_name, "reconstruction loss: mse or bce")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"mse", "bce"}));
+    app.add_option("--code", code, "size of the code between encoder and decoder")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     app.add_option("--png", png, "where to write the grid of test images and reconstructions")->capture_default_str();
-    app.add_option("--images", images, "test images in the grid (10 per row)")->capture_default_str()->check(CLI::Range(1, 200));
+    app.add_option("--images", images, "test images in the grid (10 per row)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 200));
     CLI11_PARSE(app, argc, argv);
 
     try {
@@ -33,8 +39,9 @@ int main(int argc, char** argv) {
         const std::size_t side = train_set.rows(), pixels = side * train_set.cols();
 
         auto encoder = nn::Sequential(nn::Flatten(), nn::Linear(pixels, 128), nn::ReLU(), nn::Linear(128, code));
-        auto decoder = nn::Sequential(nn::Linear(code, 128), nn::ReLU(), nn::Linear(128, pixels), nn::Sigmoid(),
-                                      nn::Unflatten(1, {1, static_cast<std::int64_t>(side), static_cast<std::int64_t>(train_set.cols())}));
+        auto decoder = nn::Sequential(
+            nn::Linear(code, 128), nn::ReLU(), nn::Linear(128, pixels), nn::Sigmoid(),
+            nn::Unflatten(1, {1, static_cast<std::int64_t>(side), static_cast<std::int64_t>(train_set.cols())}));
         nn::Sequential model;
         model.push_back("encoder", encoder);
         model.push_back("decoder", decoder);
@@ -61,7 +68,8 @@ int main(int argc, char** argv) {
             model.eval();
             NoGradGuard no_grad;
             double test_sum = 0.0;
-            for (auto& [x, y] : test_loader) test_sum += reconstruction_loss(model(x), x).item() * static_cast<double>(x.shape()[0]);
+            for (auto& [x, y] : test_loader)
+                test_sum += reconstruction_loss(model(x), x).item() * static_cast<double>(x.shape()[0]);
             log.end_epoch(loss_name, test_sum / static_cast<double>(test_set.size()));
         }
 
@@ -72,19 +80,22 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < images; ++i) picked[i] = i;
         data::Batch batch = test_set.get_batch(picked);
         Tensor recon = model(batch.x);
-        const std::size_t per_row = 10, rows = (images + per_row - 1) / per_row, w = per_row * side, h = rows * 2 * side;
+        const std::size_t per_row = 10, rows = (images + per_row - 1) / per_row, w = per_row * side,
+                          h = rows * 2 * side;
         std::vector<std::uint8_t> grid(w * h, 0);
         auto paste = [&](const float* img, std::size_t gx, std::size_t gy) {
             for (std::size_t r = 0; r < side; ++r)
                 for (std::size_t c = 0; c < side; ++c)
-                    grid[(gy * side + r) * w + gx * side + c] = static_cast<std::uint8_t>(std::clamp(img[r * side + c], 0.0f, 1.0f) * 255.0f + 0.5f);
+                    grid[(gy * side + r) * w + gx * side + c] =
+                        static_cast<std::uint8_t>(std::clamp(img[r * side + c], 0.0f, 1.0f) * 255.0f + 0.5f);
         };
         for (std::size_t i = 0; i < images; ++i) {
             paste(batch.x.data().data() + i * pixels, i % per_row, 2 * (i / per_row));
             paste(recon.data().data() + i * pixels, i % per_row, 2 * (i / per_row) + 1);
         }
         viz::write_png_gray(png, w, h, grid);
-        std::printf("\nwrote %s: %zu test images (odd rows) and their reconstructions (even rows)\n", png.c_str(), images);
+        std::printf("\nwrote %s: %zu test images (odd rows) and their reconstructions (even rows)\n", png.c_str(),
+                    images);
         log.write_curves(args, "Autoencoder on " + args.data);
         if (!args.save.empty()) nn::save(model, args.save);
     } catch (const std::exception& e) {

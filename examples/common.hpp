@@ -34,13 +34,22 @@ struct TrainingArgs {
 };
 
 inline void add_training_flags(CLI::App& app, TrainingArgs& args) {
-    app.add_option("--data", args.data, "folder with the four IDX files (raw or .gz) of MNIST or Fashion-MNIST")->capture_default_str();
-    app.add_option("--epochs", args.epochs, "passes over the training set")->capture_default_str()->check(CLI::NonNegativeNumber);
-    app.add_option("--batch-size", args.batch_size, "examples per training step")->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--data", args.data, "folder with the four IDX files (raw or .gz) of MNIST or Fashion-MNIST")
+        ->capture_default_str();
+    app.add_option("--epochs", args.epochs, "passes over the training set")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    app.add_option("--batch-size", args.batch_size, "examples per training step")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     app.add_option("--lr", args.lr, "learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--optimizer", args.optimizer, "adam, or sgd (momentum 0.9)")->capture_default_str()->check(CLI::IsMember({"adam", "sgd"}));
+    app.add_option("--optimizer", args.optimizer, "adam, or sgd (momentum 0.9)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"adam", "sgd"}));
     app.add_option("--seed", args.seed, "manual_seed for initial weights and shuffling")->capture_default_str();
-    app.add_option("--threads", args.threads, "threads for the matrix products (OpenBLAS)")->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--threads", args.threads, "threads for the matrix products (OpenBLAS)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     app.add_option("--save", args.save, "write the trained weights to FILE (safetensors)");
     app.add_option("--load", args.load, "start from the weights in FILE (safetensors)");
     app.add_flag("--eval-only", args.eval_only, "skip training: evaluate the (loaded) model on the test set");
@@ -52,11 +61,12 @@ inline void add_training_flags(CLI::App& app, TrainingArgs& args) {
 // False (after saying where it looked and how to get the data) when the data folder is missing.
 inline bool data_folder_exists(const TrainingArgs& args, const char* program) {
     if (std::filesystem::is_directory(args.data)) return true;
-    std::fprintf(stderr,
-                 "%s: data folder '%s' does not exist.\n"
-                 "  Fashion-MNIST: apt-get install dataset-fashion-mnist (installs /usr/share/datasets/fashion-mnist)\n"
-                 "  MNIST digits:  bash scripts/download-mnist.sh DIR (needs internet; checks checksums), then --data DIR\n",
-                 program, args.data.c_str());
+    std::fprintf(
+        stderr,
+        "%s: data folder '%s' does not exist.\n"
+        "  Fashion-MNIST: apt-get install dataset-fashion-mnist (installs /usr/share/datasets/fashion-mnist)\n"
+        "  MNIST digits:  bash scripts/download-mnist.sh DIR (needs internet; checks checksums), then --data DIR\n",
+        program, args.data.c_str());
     return false;
 }
 
@@ -67,7 +77,8 @@ inline bool data_folder_exists(const TrainingArgs& args, const char* program) {
 //   optim::Optimizer& opt = *optimizer;    // opt.zero_grad(); ...; opt.step();
 template <class Args>
 std::unique_ptr<optim::Optimizer> make_optimizer(const Args& args, std::vector<Tensor> params) {
-    if (args.optimizer == "adam") return std::make_unique<optim::Adam>(std::move(params), optim::AdamOptions{.lr = args.lr});
+    if (args.optimizer == "adam")
+        return std::make_unique<optim::Adam>(std::move(params), optim::AdamOptions{.lr = args.lr});
     return std::make_unique<optim::SGD>(std::move(params), optim::SGDOptions{.lr = args.lr, .momentum = 0.9});
 }
 
@@ -110,7 +121,8 @@ inline void print_per_class(const Evaluation& e, bool fashion) {
         std::size_t total = 0;
         for (std::size_t p = 0; p < 10; ++p) total += e.confusion[t][p];
         const std::string name = fashion ? std::to_string(t) + " " + fashion_names[t] : std::to_string(t);
-        std::printf("%-14s %6.2f%%  ", name.c_str(), total ? 100.0 * static_cast<double>(e.confusion[t][t]) / static_cast<double>(total) : 0.0);
+        std::printf("%-14s %6.2f%%  ", name.c_str(),
+                    total ? 100.0 * static_cast<double>(e.confusion[t][t]) / static_cast<double>(total) : 0.0);
         for (std::size_t p = 0; p < 10; ++p) std::printf("%5zu", e.confusion[t][p]);
         std::printf("\n");
     }
@@ -157,8 +169,8 @@ public:
     // A classifier's epoch:
     //   epoch 1: train loss 0.5, test loss 0.4, test accuracy 85.00%, 1.0 s (60000 samples/s)
     void end_epoch(const Evaluation& result) {
-        std::printf("epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%%, %.1f s (%.0f samples/s)\n", epoch_,
-                    train_loss(), result.loss, result.accuracy, train_seconds(),
+        std::printf("epoch %d: train loss %.4f, test loss %.4f, test accuracy %.2f%%, %.1f s (%.0f samples/s)\n",
+                    epoch_, train_loss(), result.loss, result.accuracy, train_seconds(),
                     static_cast<double>(samples_) / train_seconds());
         std::fflush(stdout);
         curves_.log(epoch_, "train loss", train_loss());

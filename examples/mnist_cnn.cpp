@@ -22,8 +22,12 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->expected(2)
         ->check(CLI::PositiveNumber);
-    app.add_option("--hidden", hidden, "units of the hidden fully connected layer")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--gamma", gamma, "learning-rate decay per epoch (StepLR)")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+    app.add_option("--hidden", hidden, "units of the hidden fully connected layer")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("--gamma", gamma, "learning-rate decay per epoch (StepLR)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1.0));
     CLI11_PARSE(app, argc, argv);
 
     try {
@@ -35,16 +39,19 @@ int main(int argc, char** argv) {
         data::MNIST train_set(args.data, true), test_set(args.data, false);
         data::DataLoader train_loader(train_set, {.batch_size = args.batch_size, .shuffle = true});
         data::DataLoader test_loader(test_set, {.batch_size = 1000});
-        std::printf("data: %s: %zu training and %zu test images, loaded in %.2f s\n", args.data.c_str(), train_set.size(),
-                    test_set.size(), seconds_since(t0));
+        std::printf("data: %s: %zu training and %zu test images, loaded in %.2f s\n", args.data.c_str(),
+                    train_set.size(), test_set.size(), seconds_since(t0));
 
         const std::size_t side = train_set.rows() / 4;  // two 2x2 poolings: 28 -> 14 -> 7
-        auto model = nn::Sequential(
-            nn::Conv2d(1, channels[0], 5, /*stride=*/1, /*padding=*/2), nn::ReLU(), nn::MaxPool2d(2),            // [N, 16, 14, 14]
-            nn::Conv2d(channels[0], channels[1], 5, /*stride=*/1, /*padding=*/2), nn::ReLU(), nn::MaxPool2d(2),  // [N, 32, 7, 7]
-            nn::Flatten(), nn::Linear(channels[1] * side * side, hidden), nn::ReLU(), nn::Linear(hidden, 10));
+        auto model = nn::Sequential(nn::Conv2d(1, channels[0], 5, /*stride=*/1, /*padding=*/2), nn::ReLU(),
+                                    nn::MaxPool2d(2),  // [N, 16, 14, 14]
+                                    nn::Conv2d(channels[0], channels[1], 5, /*stride=*/1, /*padding=*/2), nn::ReLU(),
+                                    nn::MaxPool2d(2),  // [N, 32, 7, 7]
+                                    nn::Flatten(), nn::Linear(channels[1] * side * side, hidden), nn::ReLU(),
+                                    nn::Linear(hidden, 10));
         if (!args.load.empty()) nn::load(model, args.load);
-        if (!args.quiet) std::cout << nn::summary(model, {args.batch_size, 1, train_set.rows(), train_set.cols()}) << "\n";
+        if (!args.quiet)
+            std::cout << nn::summary(model, {args.batch_size, 1, train_set.rows(), train_set.cols()}) << "\n";
 
         auto optimizer = make_optimizer(args, model.parameters());  // --optimizer adam|sgd
         optim::Optimizer& opt = *optimizer;

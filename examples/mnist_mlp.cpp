@@ -29,8 +29,8 @@ int main(int argc, char** argv) {
         data::MNIST train_set(args.data, true), test_set(args.data, false);
         data::DataLoader train_loader(train_set, {.batch_size = args.batch_size, .shuffle = true});
         data::DataLoader test_loader(test_set, {.batch_size = 1000});
-        std::printf("data: %s: %zu training and %zu test images, loaded in %.2f s\n", args.data.c_str(), train_set.size(),
-                    test_set.size(), seconds_since(t0));
+        std::printf("data: %s: %zu training and %zu test images, loaded in %.2f s\n", args.data.c_str(),
+                    train_set.size(), test_set.size(), seconds_since(t0));
 
         nn::Sequential model;
         model.push_back(nn::Flatten());
@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
         }
         model.push_back(nn::Linear(width, 10));
         if (!args.load.empty()) nn::load(model, args.load);
-        if (!args.quiet) std::cout << nn::summary(model, {args.batch_size, 1, train_set.rows(), train_set.cols()}) << "\n";
+        if (!args.quiet)
+            std::cout << nn::summary(model, {args.batch_size, 1, train_set.rows(), train_set.cols()}) << "\n";
 
         auto optimizer = make_optimizer(args, model.parameters());  // --optimizer adam|sgd
         optim::Optimizer& opt = *optimizer;

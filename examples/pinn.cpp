@@ -37,27 +37,37 @@ int main(int argc, char** argv) {
     CLI::App app{"Solve u''(x) = -4π² sin(2πx), u(0) = u(1) = 0, with a physics-informed MLP (1-H-H-H-1, tanh)."};
     app.add_option("--steps", args.steps, "Adam steps")->capture_default_str()->check(CLI::PositiveNumber);
     app.add_option("--lr", args.lr, "Adam's learning rate (x0.3 after each third of the steps)")->capture_default_str();
-    app.add_option("--points", args.points, "collocation points, evenly spaced in (0, 1)")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--hidden", args.hidden, "units in each of the 3 hidden layers")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--boundary-weight", args.boundary_weight, "weight of the boundary term in the loss")->capture_default_str();
+    app.add_option("--points", args.points, "collocation points, evenly spaced in (0, 1)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("--hidden", args.hidden, "units in each of the 3 hidden layers")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("--boundary-weight", args.boundary_weight, "weight of the boundary term in the loss")
+        ->capture_default_str();
     app.add_option("--seed", args.seed, "manual_seed for the initial weights")->capture_default_str();
-    app.add_option("--threads", args.threads, "threads for the matrix products")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--log-every", args.log_every, "print the loss every N steps")->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--threads", args.threads, "threads for the matrix products")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("--log-every", args.log_every, "print the loss every N steps")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     app.add_option("--metrics", args.metrics, "write the loss every --log-every steps as CSV to FILE");
-    app.add_option("--plot", args.plot, "write the learned u(x), the exact solution and the error as an SVG plot to FILE");
+    app.add_option("--plot", args.plot,
+                   "write the learned u(x), the exact solution and the error as an SVG plot to FILE");
     CLI11_PARSE(app, argc, argv);
 
     manual_seed(args.seed);
     set_num_threads(args.threads);
     const float two_pi = 2.0f * std::numbers::pi_v<float>;
     const std::size_t H = args.hidden;
-    auto model = nn::Sequential(nn::Linear(1, H), nn::Tanh(), nn::Linear(H, H), nn::Tanh(), nn::Linear(H, H), nn::Tanh(),
-                                nn::Linear(H, 1));
+    auto model = nn::Sequential(nn::Linear(1, H), nn::Tanh(), nn::Linear(H, H), nn::Tanh(), nn::Linear(H, H),
+                                nn::Tanh(), nn::Linear(H, 1));
 
     const auto N = static_cast<float>(args.points);
     Tensor x = ((Tensor::arange(N) + 0.5f) / N).unsqueeze(1).requires_grad_();  // [N, 1]
-    Tensor f = -two_pi * two_pi * sin(x.detach() * two_pi);                        // u''(x) for the exact u
-    Tensor xb = Tensor::from({{0}, {1}});                                          // the boundary
+    Tensor f = -two_pi * two_pi * sin(x.detach() * two_pi);                     // u''(x) for the exact u
+    Tensor xb = Tensor::from({{0}, {1}});                                       // the boundary
 
     optim::Adam opt(model.parameters(), {.lr = args.lr});
     optim::StepLR scheduler(opt, std::max(1, args.steps / 3), 0.3);

@@ -25,15 +25,20 @@ int main(int argc, char** argv) {
         bool tape = false;
     } args;
     CLI::App app{"Learn XOR with a small MLP (Linear, Tanh, Linear, Sigmoid) and print its truth table."};
-    app.add_option("--steps", args.steps, "training steps (full batch of the 4 inputs)")->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--steps", args.steps, "training steps (full batch of the 4 inputs)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     app.add_option("--lr", args.lr, "learning rate")->capture_default_str()->check(CLI::PositiveNumber);
     app.add_option("--optimizer", args.optimizer, "adam, or sgd (with momentum 0.9)")
         ->capture_default_str()
         ->check(CLI::IsMember({"adam", "sgd"}));
     app.add_option("--hidden", args.hidden, "hidden units")->capture_default_str()->check(CLI::PositiveNumber);
     app.add_option("--seed", args.seed, "random seed (manual_seed) for the initial weights")->capture_default_str();
-    app.add_option("--log-every", args.log_every, "print the loss every N steps")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--dot", args.dot, "write the tape of the first step's loss as Graphviz DOT to FILE (dot -Tsvg FILE -o tape.svg)");
+    app.add_option("--log-every", args.log_every, "print the loss every N steps")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("--dot", args.dot,
+                   "write the tape of the first step's loss as Graphviz DOT to FILE (dot -Tsvg FILE -o tape.svg)");
     app.add_flag("--tape", args.tape, "print the tape of the first step's loss, op by op");
     app.add_option("--metrics", args.metrics, "write the loss every --log-every steps as CSV to FILE");
     app.add_option("--plot", args.plot, "write the loss curve as an SVG plot to FILE (opens in a browser)");

@@ -8,7 +8,8 @@
 
 namespace xg::nn {
 
-BatchNorm::BatchNorm(std::size_t n, float eps_, float momentum_, bool affine_, std::size_t min_dims, std::size_t max_dims)
+BatchNorm::BatchNorm(std::size_t n, float eps_, float momentum_, bool affine_, std::size_t min_dims,
+                     std::size_t max_dims)
     : num_features(n), eps(eps_), momentum(momentum_), affine(affine_), min_dims_(min_dims), max_dims_(max_dims) {
     if (n == 0) throw Error("BatchNorm: num_features must be positive");
     if (affine) {
@@ -40,8 +41,8 @@ Tensor BatchNorm::forward(const Tensor& x) {
 
 std::string BatchNorm::extra_repr() const {
     std::ostringstream s;
-    s << num_features << ", eps=" << format_number(eps) << ", momentum=" << format_number(momentum) << ", affine=" << (affine ? "true" : "false")
-      << ", track_running_stats=true";
+    s << num_features << ", eps=" << format_number(eps) << ", momentum=" << format_number(momentum)
+      << ", affine=" << (affine ? "true" : "false") << ", track_running_stats=true";
     return s.str();
 }
 

@@ -24,7 +24,8 @@ public:
     Tensor weight, bias, running_mean, running_var;
 
 protected:
-    BatchNorm(std::size_t num_features, float eps, float momentum, bool affine, std::size_t min_dims, std::size_t max_dims);
+    BatchNorm(std::size_t num_features, float eps, float momentum, bool affine, std::size_t min_dims,
+              std::size_t max_dims);
 
 private:
     const std::size_t min_dims_, max_dims_;

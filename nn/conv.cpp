@@ -22,7 +22,8 @@ std::string pair(std::size_t v) {  // "(5, 5)"
 
 Conv2d::Conv2d(std::size_t in, std::size_t out, std::size_t k, std::size_t s, std::size_t p, bool with_bias)
     : in_channels(in), out_channels(out), kernel_size(k), stride(s), padding(p) {
-    if (in == 0 || out == 0 || k == 0 || s == 0) throw Error("Conv2d: channels, kernel_size and stride must be positive");
+    if (in == 0 || out == 0 || k == 0 || s == 0)
+        throw Error("Conv2d: channels, kernel_size and stride must be positive");
     weight = register_parameter("weight", Tensor::zeros({out, in, k, k}));
     init::kaiming_uniform_(weight, std::sqrt(5.0));  // PyTorch's reset_parameters()
     if (with_bias) {
@@ -39,7 +40,8 @@ Shape Conv2d::output_shape(const Shape& in) {
 
 std::string Conv2d::fix_for(const Shape& in) const {
     if (in.size() != 4 || in[1] == in_channels) return "";
-    return "make it Conv2d(" + std::to_string(in[1]) + ", " + std::to_string(out_channels) + ", " + std::to_string(kernel_size) + ")";
+    return "make it Conv2d(" + std::to_string(in[1]) + ", " + std::to_string(out_channels) + ", " +
+           std::to_string(kernel_size) + ")";
 }
 
 Tensor Conv2d::forward(const Tensor& x) {
@@ -48,8 +50,8 @@ Tensor Conv2d::forward(const Tensor& x) {
 }
 
 std::string Conv2d::extra_repr() const {
-    std::string s = std::to_string(in_channels) + ", " + std::to_string(out_channels) + ", kernel_size=" + pair(kernel_size) +
-                    ", stride=" + pair(stride);
+    std::string s = std::to_string(in_channels) + ", " + std::to_string(out_channels) +
+                    ", kernel_size=" + pair(kernel_size) + ", stride=" + pair(stride);
     if (padding) s += ", padding=" + pair(padding);
     if (!bias.defined()) s += ", bias=false";
     return s;

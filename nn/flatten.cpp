@@ -20,7 +20,8 @@ std::vector<std::int64_t> Unflatten::target(const Shape& in) const {
 
 std::string Unflatten::extra_repr() const {
     std::string s = "dim=" + std::to_string(dim) + ", unflattened_size=(";
-    for (std::size_t i = 0; i < unflattened_size.size(); ++i) s += (i ? ", " : "") + std::to_string(unflattened_size[i]);
+    for (std::size_t i = 0; i < unflattened_size.size(); ++i)
+        s += (i ? ", " : "") + std::to_string(unflattened_size[i]);
     return s + (unflattened_size.size() == 1 ? ",)" : ")");  // a Python tuple: (6,) or (2, 3)
 }
 

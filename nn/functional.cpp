@@ -105,16 +105,16 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction
     Array log_x = xt::maximum(xt::log(x), -100.0f);
     Array log_1mx = xt::maximum(xt::log(1.0f - x), -100.0f);
     Tensor losses(Array(-(t * log_x + (1.0f - t) * log_1mx)));
-    autograd::record_first_order("binary_cross_entropy", losses, {input, target},
-                                 [input, target, log_x, log_1mx](Tensor gt) {
-                                     const Array& g = gt.data();
-                                     const Array& x = input.data();
-                                     Tensors grads(2);
-                                     if (input.requires_grad())
-                                         grads[0] = Tensor(Array(g * (x - target.data()) / xt::maximum(x * (1.0f - x), 1e-12f)));
-                                     if (target.requires_grad()) grads[1] = Tensor(Array(g * (log_1mx - log_x)));
-                                     return grads;
-                                 });
+    autograd::record_first_order(
+        "binary_cross_entropy", losses, {input, target}, [input, target, log_x, log_1mx](Tensor gt) {
+            const Array& g = gt.data();
+            const Array& x = input.data();
+            Tensors grads(2);
+            if (input.requires_grad())
+                grads[0] = Tensor(Array(g * (x - target.data()) / xt::maximum(x * (1.0f - x), 1e-12f)));
+            if (target.requires_grad()) grads[1] = Tensor(Array(g * (log_1mx - log_x)));
+            return grads;
+        });
     return reduce(losses, r);
 }
 
@@ -144,7 +144,8 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, Reduction r, std::int
     autograd::record("nll_loss", out, {input}, [idx = std::move(idx), n, c, r, scale, ignore_index](Tensor g) {
         Array picked = xt::zeros<float>({n, c});
         for (std::size_t i = 0; i < n; ++i)
-            if (idx[i] != ignore_index) picked.data()[i * c + static_cast<std::size_t>(idx[i])] = r == Reduction::mean ? -scale : -1.0f;
+            if (idx[i] != ignore_index)
+                picked.data()[i * c + static_cast<std::size_t>(idx[i])] = r == Reduction::mean ? -scale : -1.0f;
         Tensor gn = r == Reduction::none ? reshape(g, {static_cast<std::int64_t>(n), 1}) : g;  // [N, 1] or 0-d
         return Tensors{gn * Tensor(std::move(picked))};
     });
@@ -167,23 +168,24 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction r, std
     for (std::size_t i = 0; i < n; ++i)
         if (idx[i] != ignore_index) losses(i) = -logp.data().data()[i * c + static_cast<std::size_t>(idx[i])];
     Tensor out = reduce_picked(std::move(losses), r, scale);
-    autograd::record_first_order("cross_entropy", out, {input},
-                         [logp = logp.storage(), idx = std::move(idx), n, c, r, scale, ignore_index](Tensor gt) {
-                             const Array& g = gt.data();
-                             Array gi = Array::from_shape({n, c});
-                             for (std::size_t i = 0; i < n; ++i) {
-                                 float* row = gi.data() + i * c;
-                                 if (idx[i] == ignore_index) {
-                                     std::fill(row, row + c, 0.0f);
-                                     continue;
-                                 }
-                                 const float gs = r == Reduction::none ? g.data()[i] : g() * scale;
-                                 const float* lp = logp->data() + i * c;
-                                 for (std::size_t j = 0; j < c; ++j) row[j] = std::exp(lp[j]) * gs;
-                                 row[idx[i]] -= gs;
-                             }
-                             return Tensors{Tensor(std::move(gi))};
-                         });
+    autograd::record_first_order(
+        "cross_entropy", out, {input},
+        [logp = logp.storage(), idx = std::move(idx), n, c, r, scale, ignore_index](Tensor gt) {
+            const Array& g = gt.data();
+            Array gi = Array::from_shape({n, c});
+            for (std::size_t i = 0; i < n; ++i) {
+                float* row = gi.data() + i * c;
+                if (idx[i] == ignore_index) {
+                    std::fill(row, row + c, 0.0f);
+                    continue;
+                }
+                const float gs = r == Reduction::none ? g.data()[i] : g() * scale;
+                const float* lp = logp->data() + i * c;
+                for (std::size_t j = 0; j < c; ++j) row[j] = std::exp(lp[j]) * gs;
+                row[idx[i]] -= gs;
+            }
+            return Tensors{Tensor(std::move(gi))};
+        });
     return out;
 }
 

@@ -25,9 +25,9 @@ Tensor xavier_uniform_(Tensor t, double gain = 1.0);
 Tensor xavier_normal_(Tensor t, double gain = 1.0);
 // U(-b, b), b = gain · √(3 / fan), gain = calculate_gain(nonlinearity, a), fan by mode
 Tensor kaiming_uniform_(Tensor t, double a = 0.0, const std::string& mode = "fan_in",
-                         const std::string& nonlinearity = "leaky_relu");
+                        const std::string& nonlinearity = "leaky_relu");
 // N(0, σ²), σ = gain / √fan
 Tensor kaiming_normal_(Tensor t, double a = 0.0, const std::string& mode = "fan_in",
-                        const std::string& nonlinearity = "leaky_relu");
+                       const std::string& nonlinearity = "leaky_relu");
 
 }  // namespace xg::nn::init

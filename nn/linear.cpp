@@ -23,7 +23,8 @@ Linear::Linear(std::size_t in, std::size_t out, bool with_bias) : in_features(in
 }
 
 Shape Linear::output_shape(const Shape& in) {
-    return linear_shape(in, weight.shape(), "Linear(" + std::to_string(in_features) + " -> " + std::to_string(out_features) + ")");
+    return linear_shape(in, weight.shape(),
+                        "Linear(" + std::to_string(in_features) + " -> " + std::to_string(out_features) + ")");
 }
 
 std::string Linear::fix_for(const Shape& in) const {

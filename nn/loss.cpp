@@ -22,7 +22,9 @@ Tensor BCELoss::forward(const Tensor& x, const Tensor& t) { return functional::b
 Tensor BCEWithLogitsLoss::forward(const Tensor& x, const Tensor& t) {
     return functional::binary_cross_entropy_with_logits(x, t, reduction);
 }
-Tensor NLLLoss::forward(const Tensor& x, const Tensor& t) { return functional::nll_loss(x, t, reduction, ignore_index); }
+Tensor NLLLoss::forward(const Tensor& x, const Tensor& t) {
+    return functional::nll_loss(x, t, reduction, ignore_index);
+}
 Tensor CrossEntropyLoss::forward(const Tensor& x, const Tensor& t) {
     return functional::cross_entropy(x, t, reduction, ignore_index);
 }

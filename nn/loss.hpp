@@ -22,29 +22,29 @@ public:
 
 class MSELoss : public Loss {
 public:
-    using Loss::Loss;
     using Loss::forward;
+    using Loss::Loss;
     Tensor forward(const Tensor& input, const Tensor& target) override;
 };
 
 class L1Loss : public Loss {
 public:
-    using Loss::Loss;
     using Loss::forward;
+    using Loss::Loss;
     Tensor forward(const Tensor& input, const Tensor& target) override;
 };
 
 class BCELoss : public Loss {
 public:
-    using Loss::Loss;
     using Loss::forward;
+    using Loss::Loss;
     Tensor forward(const Tensor& input, const Tensor& target) override;
 };
 
 class BCEWithLogitsLoss : public Loss {
 public:
-    using Loss::Loss;
     using Loss::forward;
+    using Loss::Loss;
     Tensor forward(const Tensor& input, const Tensor& target) override;
 };
 

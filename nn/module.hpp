@@ -37,7 +37,7 @@ class Module {
 public:
     Module();
     virtual ~Module() = default;
-    Module(const Module&) = default;             // shares the registry: see the file comment
+    Module(const Module&) = default;  // shares the registry: see the file comment
     Module& operator=(const Module&) = default;
 
     virtual Tensor forward(const Tensor& input) = 0;

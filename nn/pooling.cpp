@@ -9,7 +9,8 @@ Pool2d::Pool2d(Op op, const char* op_name, std::size_t k, std::size_t s, std::si
 Shape Pool2d::output_shape(const Shape& in) { return pool2d_shape(in, kernel_size, stride, padding, op_name_); }
 
 std::string Pool2d::extra_repr() const {
-    return "kernel_size=" + std::to_string(kernel_size) + ", stride=" + std::to_string(stride) + ", padding=" + std::to_string(padding);
+    return "kernel_size=" + std::to_string(kernel_size) + ", stride=" + std::to_string(stride) +
+           ", padding=" + std::to_string(padding);
 }
 
 }  // namespace xg::nn

@@ -54,8 +54,7 @@ Shape Sequential::output_shape(const Shape& input_shape) {
             shape = layers[i].module->output_shape(shape);
         } catch (const std::exception& e) {
             std::string msg = "Sequential " + layer_label(i) + " can't take " + shape_str(shape) + ", which " +
-                              (i == 0 ? "is the model's input" : "comes from " + layer_label(i - 1)) + ": " +
-                              e.what();
+                              (i == 0 ? "is the model's input" : "comes from " + layer_label(i - 1)) + ": " + e.what();
             const std::string fix = layers[i].module->fix_for(shape);
             if (!fix.empty()) msg += ". Likely fix: " + fix;
             throw Error(msg);
@@ -67,8 +66,8 @@ Shape Sequential::output_shape(const Shape& input_shape) {
 std::size_t Sequential::position(std::int64_t index, std::size_t n, const char* what) const {
     const auto size = static_cast<std::int64_t>(n);
     if (index < -size || index >= size) {
-        throw Error(std::string("Sequential::") + what + ": index " + std::to_string(index) +
-                    " is out of range for " + std::to_string(n) + " layers");
+        throw Error(std::string("Sequential::") + what + ": index " + std::to_string(index) + " is out of range for " +
+                    std::to_string(n) + " layers");
     }
     return static_cast<std::size_t>(index < 0 ? index + size : index);
 }

@@ -20,9 +20,9 @@ public:
     // Sequential(a, b, c) holds a, b, c. One Sequential argument alone is a copy (a handle to
     // the same layers), as for any Module; to nest a single Sequential, push_back it.
     template <class... Ms>
-        requires(sizeof...(Ms) > 0 && (std::is_base_of_v<Module, std::decay_t<Ms>> && ...) &&
-                 !(sizeof...(Ms) == 1 && (std::is_same_v<std::decay_t<Ms>, Sequential> && ...)))
-    explicit Sequential(Ms&&... modules) {
+    requires(sizeof...(Ms) > 0 && (std::is_base_of_v<Module, std::decay_t<Ms>> && ...) &&
+             !(sizeof...(Ms) == 1 &&
+               (std::is_same_v<std::decay_t<Ms>, Sequential> && ...))) explicit Sequential(Ms&&... modules) {
         (push_back(std::forward<Ms>(modules)), ...);
     }
 
@@ -82,8 +82,15 @@ public:
         explicit iterator(std::vector<Child>::const_iterator it) : it_(it) {}
         Module& operator*() const { return *it_->module; }
         Module* operator->() const { return it_->module.get(); }
-        iterator& operator++() { ++it_; return *this; }
-        iterator operator++(int) { iterator old = *this; ++it_; return old; }
+        iterator& operator++() {
+            ++it_;
+            return *this;
+        }
+        iterator operator++(int) {
+            iterator old = *this;
+            ++it_;
+            return old;
+        }
         bool operator==(const iterator& o) const { return it_ == o.it_; }
 
     private:

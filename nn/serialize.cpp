@@ -31,7 +31,8 @@ void load(Module& module, const std::string& path) {
     std::vector<NamedTensor> expected = state(module);
     for (const auto& [name, t] : expected) {
         const Array* a = find(name);
-        if (!a) throw Error("nn::load: " + path + ": '" + name + "' " + shape_str(t.shape()) + " is missing from the file");
+        if (!a)
+            throw Error("nn::load: " + path + ": '" + name + "' " + shape_str(t.shape()) + " is missing from the file");
         if (a->shape() != t.shape()) {
             throw Error("nn::load: " + path + ": '" + name + "' has shape " + shape_str(a->shape()) +
                         " in the file, the model expects " + shape_str(t.shape()));
@@ -39,7 +40,8 @@ void load(Module& module, const std::string& path) {
     }
     for (const auto& entry : file.tensors) {
         const std::string& n = entry.first;
-        const bool known = std::any_of(expected.begin(), expected.end(), [&](const NamedTensor& e) { return e.first == n; });
+        const bool known =
+            std::any_of(expected.begin(), expected.end(), [&](const NamedTensor& e) { return e.first == n; });
         if (!known) throw Error("nn::load: " + path + ": the file has '" + n + "', which the model doesn't");
     }
     for (auto& [name, t] : expected) {

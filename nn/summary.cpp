@@ -73,7 +73,8 @@ std::string summary(Module& model, const Shape& input_shape) {
     auto pad = [](const std::string& text, std::size_t width) { return text + std::string(width - text.size(), ' '); };
     s << "Input shape: " << shape_str(input_shape) << '\n';
     line('=');
-    s << pad("Layer (type)", w0) << "   " << pad("Output shape", w1) << "   " << std::string(w2 - 7, ' ') << "Param #\n";
+    s << pad("Layer (type)", w0) << "   " << pad("Output shape", w1) << "   " << std::string(w2 - 7, ' ')
+      << "Param #\n";
     line('=');
     for (const Row& r : rows) {
         const std::string count = with_commas(r.params);

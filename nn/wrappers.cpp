@@ -11,8 +11,8 @@ Lambda::Lambda(Fn fn, std::string name) : fn_(std::move(fn)), name_(std::move(na
 
 Shape Residual::sum_shape(const Shape& in, const Shape& out) const {
     if (out != in) {
-        throw Error("Residual(" + block_->short_repr() + "): the block maps " + shape_str(in) + " to " + shape_str(out) +
-                    ", but x + block(x) needs them equal");
+        throw Error("Residual(" + block_->short_repr() + "): the block maps " + shape_str(in) + " to " +
+                    shape_str(out) + ", but x + block(x) needs them equal");
     }
     return in;
 }

@@ -27,10 +27,8 @@ private:
 class Residual : public Module {
 public:
     template <class M>
-        requires std::is_base_of_v<Module, std::decay_t<M>>
-    explicit Residual(M&& block) {
-        block_ = &register_module("block", std::forward<M>(block));
-    }
+    requires std::is_base_of_v<Module, std::decay_t<M>>
+    explicit Residual(M&& block) { block_ = &register_module("block", std::forward<M>(block)); }
     Tensor forward(const Tensor& x) override;
     Shape output_shape(const Shape& input_shape) override;
     Module& block() const { return *block_; }

@@ -20,18 +20,19 @@ struct AdamScalars {
 // The update of n elements. The options are template parameters so that each variant is a
 // branch-free loop the compiler vectorises; the pointers never alias.
 template <bool L2, bool Decay, bool Amsgrad>
-XGRAD_TARGET_CLONES void adam_kernel(std::size_t n, float* __restrict w, const float* __restrict gr, float* __restrict m,
-                 float* __restrict v, float* __restrict vmax, const AdamScalars c) {
+XGRAD_TARGET_CLONES void adam_kernel(std::size_t n, float* __restrict w, const float* __restrict gr,
+                                     float* __restrict m, float* __restrict v, float* __restrict vmax,
+                                     const AdamScalars c) {
     for (std::size_t k = 0; k < n; ++k) {
         float g = c.sign * gr[k];
-        if constexpr (Decay) w[k] = w[k] * c.shrink;          // AdamW: p.mul_(1 - lr·wd)
-        if constexpr (L2) g = g + c.wd * w[k];                 // Adam: grad.add(p, alpha=wd)
-        m[k] = m[k] * c.b1 + c.one_minus_b1 * g;               // exp_avg.mul_(β1).add_(g, alpha=1-β1)
-        v[k] = v[k] * c.b2 + c.one_minus_b2 * g * g;           // exp_avg_sq.mul_(β2).addcmul_(g, g, value=1-β2)
+        if constexpr (Decay) w[k] = w[k] * c.shrink;  // AdamW: p.mul_(1 - lr·wd)
+        if constexpr (L2) g = g + c.wd * w[k];        // Adam: grad.add(p, alpha=wd)
+        m[k] = m[k] * c.b1 + c.one_minus_b1 * g;      // exp_avg.mul_(β1).add_(g, alpha=1-β1)
+        v[k] = v[k] * c.b2 + c.one_minus_b2 * g * g;  // exp_avg_sq.mul_(β2).addcmul_(g, g, value=1-β2)
         float second = v[k];
         if constexpr (Amsgrad) second = vmax[k] = std::max(vmax[k], v[k]);  // torch.maximum(max_exp_avg_sq, v)
         const float denom = std::sqrt(second) / c.bc2_sqrt + c.eps;
-        w[k] = w[k] + c.neg_step * m[k] / denom;               // p.addcdiv_(m, denom, value=-step_size)
+        w[k] = w[k] + c.neg_step * m[k] / denom;  // p.addcdiv_(m, denom, value=-step_size)
     }
 }
 
@@ -118,9 +119,12 @@ void Adam::set_state(const State& in) {
         auto step = in.metadata.find(k + ".step");
         auto m = in.tensors.find(k + ".exp_avg"), v = in.tensors.find(k + ".exp_avg_sq");
         if (step == in.metadata.end()) continue;  // this parameter had not been stepped yet
-        if (m == in.tensors.end() || v == in.tensors.end()) throw Error(where + ": moments of parameter " + k + " are missing");
-        ParamState s{parse_number<std::int64_t>(step->second, where + ": metadata '" + k + ".step'"), m->second, v->second, Array()};
-        if (s.step < 0) throw Error(where + ": metadata '" + k + ".step' is " + step->second + ", a step count can't be negative");
+        if (m == in.tensors.end() || v == in.tensors.end())
+            throw Error(where + ": moments of parameter " + k + " are missing");
+        ParamState s{parse_number<std::int64_t>(step->second, where + ": metadata '" + k + ".step'"), m->second,
+                     v->second, Array()};
+        if (s.step < 0)
+            throw Error(where + ": metadata '" + k + ".step' is " + step->second + ", a step count can't be negative");
         if (options_.amsgrad) {
             auto mx = in.tensors.find(k + ".max_exp_avg_sq");
             if (mx == in.tensors.end()) throw Error(where + ": amsgrad state of parameter " + k + " is missing");

@@ -22,23 +22,26 @@ struct SGDScalars {
 
 // One branch-free, vectorisable pass per variant, in the order of PyTorch's _single_tensor_sgd.
 template <bool WeightDecay, bool Momentum, bool First, bool Nesterov>
-XGRAD_TARGET_CLONES void sgd_kernel(std::size_t n, float* __restrict w, const float* __restrict gr, float* __restrict buf, const SGDScalars c) {
+XGRAD_TARGET_CLONES void sgd_kernel(std::size_t n, float* __restrict w, const float* __restrict gr,
+                                    float* __restrict buf, const SGDScalars c) {
     for (std::size_t k = 0; k < n; ++k) {
         float d = c.sign * gr[k];
-        if constexpr (WeightDecay) d = d + c.wd * w[k];                     // d_p.add(p, alpha=wd)
+        if constexpr (WeightDecay) d = d + c.wd * w[k];  // d_p.add(p, alpha=wd)
         if constexpr (Momentum) {
-            buf[k] = First ? d : buf[k] * c.momentum + c.damp * d;        // buf.mul_(m).add_(d_p, alpha=1-dampening)
+            buf[k] = First ? d : buf[k] * c.momentum + c.damp * d;  // buf.mul_(m).add_(d_p, alpha=1-dampening)
             d = Nesterov ? d + c.momentum * buf[k] : buf[k];
         }
-        w[k] = w[k] + c.neg_lr * d;                                         // p.add_(d_p, alpha=-lr)
+        w[k] = w[k] + c.neg_lr * d;  // p.add_(d_p, alpha=-lr)
     }
 }
 
 template <bool WeightDecay>
-void sgd_dispatch(bool momentum, bool first, bool nesterov, std::size_t n, float* w, const float* g, float* buf, SGDScalars c) {
+void sgd_dispatch(bool momentum, bool first, bool nesterov, std::size_t n, float* w, const float* g, float* buf,
+                  SGDScalars c) {
     if (!momentum) return sgd_kernel<WeightDecay, false, false, false>(n, w, g, buf, c);
-    if (first) return nesterov ? sgd_kernel<WeightDecay, true, true, true>(n, w, g, buf, c)
-                               : sgd_kernel<WeightDecay, true, true, false>(n, w, g, buf, c);
+    if (first)
+        return nesterov ? sgd_kernel<WeightDecay, true, true, true>(n, w, g, buf, c)
+                        : sgd_kernel<WeightDecay, true, true, false>(n, w, g, buf, c);
     return nesterov ? sgd_kernel<WeightDecay, true, false, true>(n, w, g, buf, c)
                     : sgd_kernel<WeightDecay, true, false, false>(n, w, g, buf, c);
 }
@@ -57,7 +60,8 @@ void SGD::step() {
         const bool first = momentum && !buffer;  // the first step starts the buffer at d_p
         if (first) buffer = Array::from_shape(p.shape());
         float* buf = buffer ? buffer->data() : nullptr;
-        if (o.weight_decay != 0.0) sgd_dispatch<true>(momentum, first, o.nesterov, p.numel(), p.data().data(), grad.data().data(), buf, c);
+        if (o.weight_decay != 0.0)
+            sgd_dispatch<true>(momentum, first, o.nesterov, p.numel(), p.data().data(), grad.data().data(), buf, c);
         else sgd_dispatch<false>(momentum, first, o.nesterov, p.numel(), p.data().data(), grad.data().data(), buf, c);
     }
 }

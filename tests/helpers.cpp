@@ -81,11 +81,13 @@ void check_reference(const GradCase& gc, Order order) {
     check_against("forward", out, op_reference(gc.name, "forward"), 1e-6f, 1e-5f);
     Stream ws(gc.name + "#w");
     const Tensor w = random_like(ws, out.shape());
-    std::vector<Tensor> g = autograd::grad({sum(out * w)}, x, {.create_graph = order == Order::second, .allow_unused = true});
+    std::vector<Tensor> g =
+        autograd::grad({sum(out * w)}, x, {.create_graph = order == Order::second, .allow_unused = true});
     Tensor s = Tensor::zeros({});
     for (std::size_t k = 0; k < x.size(); ++k) {
         const std::string kind = "grad." + std::to_string(k);
-        check_against(kind, g[k].defined() ? g[k] : Tensor::zeros(x[k].shape()), op_reference(gc.name, kind), 1e-5f, 1e-4f);
+        check_against(kind, g[k].defined() ? g[k] : Tensor::zeros(x[k].shape()), op_reference(gc.name, kind), 1e-5f,
+                      1e-4f);
         Stream us(gc.name + "#u" + std::to_string(k));
         if (g[k].defined()) s = s + sum(g[k] * random_like(us, x[k].shape()));
     }
@@ -94,7 +96,8 @@ void check_reference(const GradCase& gc, Order order) {
     if (s.requires_grad()) h = autograd::grad({s}, x, {.allow_unused = true});
     for (std::size_t k = 0; k < x.size(); ++k) {
         const std::string kind = "grad2." + std::to_string(k);
-        check_against(kind, h[k].defined() ? h[k] : Tensor::zeros(x[k].shape()), op_reference(gc.name, kind), 1e-5f, 1e-4f);
+        check_against(kind, h[k].defined() ? h[k] : Tensor::zeros(x[k].shape()), op_reference(gc.name, kind), 1e-5f,
+                      1e-4f);
     }
 }
 
@@ -143,7 +146,9 @@ std::vector<Tensor> make_inputs(const GradCase& c) {
                 switch (c.domain) {
                     case Domain::any: v = static_cast<float>(2.0 * r - 1.0); break;
                     case Domain::positive: v = static_cast<float>(0.5 + 1.5 * r); break;
-                    case Domain::off_zero: v = static_cast<float>((s.uniform() < 0.5 ? -1.0 : 1.0) * (0.2 + 0.8 * r)); break;
+                    case Domain::off_zero:
+                        v = static_cast<float>((s.uniform() < 0.5 ? -1.0 : 1.0) * (0.2 + 0.8 * r));
+                        break;
                     case Domain::distinct: break;
                 }
             }
@@ -153,8 +158,12 @@ std::vector<Tensor> make_inputs(const GradCase& c) {
     return inputs;
 }
 
-bool register_grad_cases(std::vector<GradCase> cases, Order order) { return register_cases(std::move(cases), order, false); }
-bool register_op_cases(std::vector<GradCase> cases, Order order) { return register_cases(std::move(cases), order, true); }
+bool register_grad_cases(std::vector<GradCase> cases, Order order) {
+    return register_cases(std::move(cases), order, false);
+}
+bool register_op_cases(std::vector<GradCase> cases, Order order) {
+    return register_cases(std::move(cases), order, true);
+}
 
 bool all_close(const Array& a, const Array& b, float tol) {
     if (a.shape() != b.shape()) {

@@ -23,10 +23,10 @@ namespace xg::test {
 
 // Where inputs are drawn from, to keep them off an op's kinks and out of its domain's edges.
 enum class Domain {
-    any,             // U(-1, 1)
-    positive,        // U(0.5, 2): log, sqrt, pow with a tensor exponent, division
-    off_zero,        // ±U(0.2, 1): relu, abs, leaky_relu
-    distinct,        // a shuffled ramp, gaps of 0.1: max and other ties-sensitive ops
+    any,       // U(-1, 1)
+    positive,  // U(0.5, 2): log, sqrt, pow with a tensor exponent, division
+    off_zero,  // ±U(0.2, 1): relu, abs, leaky_relu
+    distinct,  // a shuffled ramp, gaps of 0.1: max and other ties-sensitive ops
 };
 
 // The highest order of derivative an op claims (fused first-order kernels: Order::first).
@@ -66,7 +66,9 @@ private:
 
 // Element-wise |a - b| <= tol, with shapes equal; prints both on failure.
 bool all_close(const Array& a, const Array& b, float tol = 1e-5f);
-inline bool all_close(const Tensor& a, const Tensor& b, float tol = 1e-5f) { return all_close(a.data(), b.data(), tol); }
+inline bool all_close(const Tensor& a, const Tensor& b, float tol = 1e-5f) {
+    return all_close(a.data(), b.data(), tol);
+}
 
 // The numbers recorded under `name` in tests/reference/reference.txt (made by PyTorch).
 std::vector<float> reference(const std::string& name);

@@ -105,7 +105,7 @@ TEST_CASE("tape: forward + backward + update 10,000 times leaves no nodes behind
         }
         w.mutable_grad() = Tensor();
         REQUIRE(autograd::live_nodes() == before);
-        Tensor eval = matmul(x, w.t());  // evaluated without NoGradGuard, never backpropagated
+        Tensor eval = matmul(x, w.t());                 // evaluated without NoGradGuard, never backpropagated
         REQUIRE(autograd::live_nodes() == before + 2);  // eval's t and matmul, dying at scope end
     }
     CHECK(autograd::live_nodes() == before);
@@ -164,12 +164,14 @@ TEST_CASE("grad: backward({.create_graph = true}) makes .grad() differentiable",
 
 TEST_CASE("grad: intermediate inputs, grad_outputs and several outputs", "[autograd][grad2]") {
     Tensor x = Tensor::from({1, 2, 3}).requires_grad_();
-    Tensor h = x * x;          // an intermediate
+    Tensor h = x * x;  // an intermediate
     Tensor a = sum(h * 2.0f), b = h * 3.0f;
-    std::vector<Tensor> g = autograd::grad({a, b}, {h, x}, {.grad_outputs = {Tensor::ones({}), Tensor::from({1, 0, 2})}});
-    CHECK(test::all_close(g[0], Tensor::from({5, 2, 8})));              // 2 + 3路[1, 0, 2]
-    CHECK(test::all_close(g[1], Tensor::from({10, 8, 48})));            // 2x 路 that
-    CHECK_THROWS_WITH(autograd::grad({b}, {x}), Catch::Contains("grad can be implicitly created only for a one-element"));
+    std::vector<Tensor> g =
+        autograd::grad({a, b}, {h, x}, {.grad_outputs = {Tensor::ones({}), Tensor::from({1, 0, 2})}});
+    CHECK(test::all_close(g[0], Tensor::from({5, 2, 8})));    // 2 + 3路[1, 0, 2]
+    CHECK(test::all_close(g[1], Tensor::from({10, 8, 48})));  // 2x 路 that
+    CHECK_THROWS_WITH(autograd::grad({b}, {x}),
+                      Catch::Contains("grad can be implicitly created only for a one-element"));
     CHECK_THROWS_WITH(autograd::grad({a}, {x}, {.grad_outputs = {Tensor::ones({2})}}),
                       Catch::Contains("grad_outputs[0] [2] does not match output []"));
 }
@@ -193,7 +195,8 @@ TEST_CASE("grad: the Hessian of a quadratic 陆x岬�Ax + b岬�x is exactly (A + A岬
     auto f = [&](const Tensor& v) { return matmul(v, matmul(A, v)) * 0.5f + matmul(b, v); };
     Tensor g = autograd::grad({f(x)}, {x}, {.create_graph = true})[0];
     std::vector<Tensor> rows;
-    for (std::int64_t i = 0; i < 3; ++i) rows.push_back(autograd::grad({select(g, 0, i)}, {x}, {.retain_graph = true})[0]);
+    for (std::int64_t i = 0; i < 3; ++i)
+        rows.push_back(autograd::grad({select(g, 0, i)}, {x}, {.retain_graph = true})[0]);
     const Array H = stack(rows).data();
     const Array expected = (A.data() + xt::transpose(A.data())) * 0.5f;
     CHECK(H == expected);  // exact: every second derivative is a sum of products of A's entries by 陆
@@ -241,7 +244,8 @@ TEST_CASE("grad: create_graph over many steps leaves no nodes behind", "[autogra
     CHECK(autograd::live_nodes() == before);
 }
 
-TEST_CASE("grad: 10 000 PINN steps (u'' through two create_graph passes) keep nodes and memory flat", "[autograd][grad2]") {
+TEST_CASE("grad: 10 000 PINN steps (u'' through two create_graph passes) keep nodes and memory flat",
+          "[autograd][grad2]") {
     manual_seed(3);
     auto model = nn::Sequential(nn::Linear(1, 8), nn::Tanh(), nn::Linear(8, 8), nn::Tanh(), nn::Linear(8, 1));
     Tensor x = ((Tensor::arange(8.0f) + 0.5f) / 8.0f).unsqueeze(1).requires_grad_();

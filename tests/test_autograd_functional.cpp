@@ -5,9 +5,9 @@ using namespace xg;
 
 TEST_CASE("grad: hvp of a quadratic is its Hessian times v", "[autograd][grad2]") {
     Tensor A = Tensor::from({{2, 1}, {1, 3}});
-    auto [value, hv] = autograd::functional::hvp(
-        [&](const std::vector<Tensor>& v) { return matmul(v[0], matmul(A, v[0])) * 0.5f; }, {Tensor::from({1, 2})},
-        {Tensor::from({1, -1})});
+    auto [value, hv] =
+        autograd::functional::hvp([&](const std::vector<Tensor>& v) { return matmul(v[0], matmul(A, v[0])) * 0.5f; },
+                                  {Tensor::from({1, 2})}, {Tensor::from({1, -1})});
     CHECK(value.item() == Approx(0.5f * (2 + 2 * 2 + 12)));
     CHECK(test::all_close(hv[0], Tensor::from({1, -2})));
 }

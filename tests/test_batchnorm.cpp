@@ -6,7 +6,9 @@ using namespace xg;
 namespace {
 using V = const std::vector<Tensor>&;
 const bool registered = test::register_grad_cases({
-    {"BatchNorm2d: grad through the layer in training", {{3, 2, 2, 2}}, [](V x) {
+    {"BatchNorm2d: grad through the layer in training",
+     {{3, 2, 2, 2}},
+     [](V x) {
          nn::BatchNorm2d bn(2);
          return bn(x[0]);
      }},
@@ -44,14 +46,18 @@ TEST_CASE("BatchNorm: running statistics as buffers, train/eval behaviour, saved
 TEST_CASE("BatchNorm: the layer's dims, then batch_norm's rule naming the layer; the fix", "[nn][conv][errors]") {
     CHECK(nn::BatchNorm1d(4).check({2, 4, 7}) == Shape{2, 4, 7});
     CHECK(nn::BatchNorm2d(4).check({2, 4, 3, 3}) == Shape{2, 4, 3, 3});
-    CHECK_THROWS_WITH(nn::BatchNorm2d(4)(Tensor::ones({2, 4})), Catch::Contains("BatchNorm2d(4): input [2, 4] must be [N, 4, H, W]"));
+    CHECK_THROWS_WITH(nn::BatchNorm2d(4)(Tensor::ones({2, 4})),
+                      Catch::Contains("BatchNorm2d(4): input [2, 4] must be [N, 4, H, W]"));
     CHECK_THROWS_WITH(nn::BatchNorm1d(4).check({2, 4, 3, 3}), Catch::Contains("must be [N, 4] or [N, 4, L]"));
-    CHECK_THROWS_WITH(nn::BatchNorm2d(4)(Tensor::ones({2, 5, 3, 3})),
-                      Catch::Contains("BatchNorm2d(4): running_mean [4] doesn't match 5 channels of input [2, 5, 3, 3]"));
-    CHECK_THROWS_WITH(nn::Sequential(nn::BatchNorm2d(4)).check({2, 5, 3, 3}), Catch::Contains("Likely fix: make it BatchNorm2d(5)"));
+    CHECK_THROWS_WITH(
+        nn::BatchNorm2d(4)(Tensor::ones({2, 5, 3, 3})),
+        Catch::Contains("BatchNorm2d(4): running_mean [4] doesn't match 5 channels of input [2, 5, 3, 3]"));
+    CHECK_THROWS_WITH(nn::Sequential(nn::BatchNorm2d(4)).check({2, 5, 3, 3}),
+                      Catch::Contains("Likely fix: make it BatchNorm2d(5)"));
     // One value per channel can't be normalised in training (PyTorch's rule); it can in eval.
     nn::BatchNorm1d bn(3);
-    CHECK_THROWS_WITH(bn.check({1, 3}), Catch::Contains("BatchNorm1d(3): expected more than 1 value per channel when training"));
+    CHECK_THROWS_WITH(bn.check({1, 3}),
+                      Catch::Contains("BatchNorm1d(3): expected more than 1 value per channel when training"));
     CHECK_THROWS_WITH(bn(Tensor::ones({1, 3})), Catch::Contains("more than 1 value per channel"));
     bn.eval();
     CHECK(bn.check({1, 3}) == Shape{1, 3});

@@ -8,11 +8,15 @@ using namespace xg;
 namespace {
 using V = const std::vector<Tensor>&;
 const bool registered = test::register_grad_cases({
-    {"Conv2d: grad through the layer, padding 1", {{2, 2, 5, 5}}, [](V x) {
+    {"Conv2d: grad through the layer, padding 1",
+     {{2, 2, 5, 5}},
+     [](V x) {
          manual_seed(8);
          return nn::Conv2d(2, 3, 3, 1, 1)(x[0]);
      }},
-    {"Conv2d: grad, padding 2 on a 3x3 kernel (more than half, as PyTorch allows)", {{1, 2, 4, 3}}, [](V x) {
+    {"Conv2d: grad, padding 2 on a 3x3 kernel (more than half, as PyTorch allows)",
+     {{1, 2, 4, 3}},
+     [](V x) {
          manual_seed(10);
          return nn::Conv2d(2, 2, 3, 1, 2)(x[0]);
      }},
@@ -24,22 +28,25 @@ TEST_CASE("Conv2d: output shape, repr, in a LeNet; a channel mismatch names the 
     nn::Conv2d conv(6, 16, 5);
     CHECK(conv(Tensor::ones({2, 6, 12, 12})).shape() == Shape{2, 16, 8, 8});
     CHECK(nn::Conv2d(3, 4, 3, 2, 1).check({1, 3, 7, 8}) == Shape{1, 4, 4, 4});
-    auto lenet = nn::Sequential(nn::Conv2d(1, 6, 5, 1, 2), nn::ReLU(), nn::MaxPool2d(2), nn::Conv2d(6, 16, 5), nn::ReLU(),
-                                nn::AvgPool2d(2), nn::Flatten(), nn::Linear(16 * 5 * 5, 10));
+    auto lenet = nn::Sequential(nn::Conv2d(1, 6, 5, 1, 2), nn::ReLU(), nn::MaxPool2d(2), nn::Conv2d(6, 16, 5),
+                                nn::ReLU(), nn::AvgPool2d(2), nn::Flatten(), nn::Linear(16 * 5 * 5, 10));
     CHECK(lenet.check({8, 1, 28, 28}) == Shape{8, 10});
     CHECK(lenet(Tensor::zeros({8, 1, 28, 28})).shape() == Shape{8, 10});
     std::ostringstream s;
     s << lenet;
     CHECK(s.str().find("(0): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))") != std::string::npos);
-    CHECK_THROWS_WITH(lenet.check({8, 3, 28, 28}),
-                      Catch::Contains("Conv2d(1 -> 6): input [8, 3, 28, 28] has 3 channels, weight [6, 1, 5, 5] expects 1") &&
-                          Catch::Contains("make it Conv2d(3, 6, 5)"));
-    CHECK_THROWS_WITH(conv(Tensor::ones({6, 12, 12})), Catch::Contains("Conv2d(6 -> 16): input must be [N, C, H, W], got [6, 12, 12]"));
+    CHECK_THROWS_WITH(
+        lenet.check({8, 3, 28, 28}),
+        Catch::Contains("Conv2d(1 -> 6): input [8, 3, 28, 28] has 3 channels, weight [6, 1, 5, 5] expects 1") &&
+            Catch::Contains("make it Conv2d(3, 6, 5)"));
+    CHECK_THROWS_WITH(conv(Tensor::ones({6, 12, 12})),
+                      Catch::Contains("Conv2d(6 -> 16): input must be [N, C, H, W], got [6, 12, 12]"));
     CHECK_THROWS_WITH(conv.check({1, 6, 4, 4}), Catch::Contains("(padded 4x4) is smaller than the kernel 5x5"));
     CHECK_THROWS_WITH(nn::Conv2d(1, 1, 0), Catch::Contains("must be positive"));
 }
 
-TEST_CASE("Conv2d: padding beyond half the kernel gives PyTorch's shape; windows over padding alone see the bias", "[nn][conv]") {
+TEST_CASE("Conv2d: padding beyond half the kernel gives PyTorch's shape; windows over padding alone see the bias",
+          "[nn][conv]") {
     manual_seed(1);
     nn::Conv2d wide(1, 8, 3, 1, 2);  // PyTorch: [N, 8, H + 2, W + 2]
     CHECK(wide.check({4, 1, 28, 28}) == Shape{4, 8, 30, 30});

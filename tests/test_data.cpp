@@ -81,9 +81,9 @@ TEST_CASE("MNIST: reads raw and gzipped IDX files into [N, 1, rows, cols] in [0,
 
 TEST_CASE("MNIST: missing, truncated and corrupt files are errors naming the file and byte offset", "[data][errors]") {
     const std::string root = tiny_mnist();
-    CHECK_THROWS_WITH(data::MNIST(root + "/nowhere", true),
-                      Catch::Contains("no train-images-idx3-ubyte") && Catch::Contains("dataset-fashion-mnist") &&
-                          Catch::Contains("download-mnist.sh"));
+    CHECK_THROWS_WITH(data::MNIST(root + "/nowhere", true), Catch::Contains("no train-images-idx3-ubyte") &&
+                                                                Catch::Contains("dataset-fashion-mnist") &&
+                                                                Catch::Contains("download-mnist.sh"));
 
     const std::string labels = root + "/t10k-labels-idx1-ubyte";
     write(labels, idx_labels({9, 0, 1}));
@@ -98,7 +98,8 @@ TEST_CASE("MNIST: missing, truncated and corrupt files are errors naming the fil
     const std::string images = root + "/t10k-images-idx3-ubyte";
     const std::string good = idx_images(2, 2, 3);
     write(images, good.substr(0, good.size() - 1));
-    CHECK_THROWS_WITH(data::MNIST(root, false), Catch::Contains("has 11 data bytes after the header, dims need 12 (truncated)"));
+    CHECK_THROWS_WITH(data::MNIST(root, false),
+                      Catch::Contains("has 11 data bytes after the header, dims need 12 (truncated)"));
     write(images, good + "x");
     CHECK_THROWS_WITH(data::MNIST(root, false), Catch::Contains("(trailing bytes)"));
     write(images, good.substr(0, 10));
@@ -108,7 +109,8 @@ TEST_CASE("MNIST: missing, truncated and corrupt files are errors naming the fil
 
     const std::string gz = gzip(idx_images(5, 2, 3));
     write(root + "/train-images-idx3-ubyte.gz", gz.substr(0, gz.size() / 2));
-    CHECK_THROWS_WITH(data::MNIST(root, true), Catch::Contains("train-images-idx3-ubyte.gz: truncated at compressed byte"));
+    CHECK_THROWS_WITH(data::MNIST(root, true),
+                      Catch::Contains("train-images-idx3-ubyte.gz: truncated at compressed byte"));
     std::string flipped = gz;
     flipped[12] = char(flipped[12] ^ 0x55);
     write(root + "/train-images-idx3-ubyte.gz", flipped);

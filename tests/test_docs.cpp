@@ -69,7 +69,7 @@ TEST_CASE("docs/4: softplus, hand-worked values and large inputs", "[docs][ops]"
     Tensor y = docs::softplus(x);
     CHECK(test::all_close(y, Tensor::from({0, std::log(2.0f), 100})));  // no overflow at ±100
     sum(y).backward();
-    CHECK(test::all_close(x.grad(), Tensor::from({0, 0.5, 1})));        // sigmoid(x)
+    CHECK(test::all_close(x.grad(), Tensor::from({0, 0.5, 1})));  // sigmoid(x)
 }
 
 // ---- docs/5-adding-a-module.md: Net and Scale ----
@@ -79,7 +79,7 @@ namespace {
 struct Net : nn::Module {
     nn::Linear fc1{784, 128}, fc2{128, 10};
     Net() {
-        register_module("fc1", fc1);   // names and order as in PyTorch
+        register_module("fc1", fc1);  // names and order as in PyTorch
         register_module("fc2", fc2);
     }
     Tensor forward(const Tensor& x) override { return fc2(relu(fc1(x))); }

@@ -6,7 +6,9 @@ using namespace xg;
 namespace {
 using V = const std::vector<Tensor>&;
 const bool registered = test::register_grad_cases({
-    {"dropout: grad, p 0.3 (the same mask every call)", {{4, 5}}, [](V x) {
+    {"dropout: grad, p 0.3 (the same mask every call)",
+     {{4, 5}},
+     [](V x) {
          manual_seed(12);
          return nn::functional::dropout(x[0], 0.3f, true);
      }},

@@ -36,7 +36,8 @@ TEST_CASE("format_number: the shortest text that reads back as the same value", 
         if (std::isnan(d) || std::isnan(f)) continue;
         INFO(format_number(d) << " " << format_number(f));
         CHECK(std::bit_cast<std::uint64_t>(parse_number(format_number(d), "test")) == std::bit_cast<std::uint64_t>(d));
-        CHECK(std::bit_cast<std::uint32_t>(parse_number<float>(format_number(f), "test")) == std::bit_cast<std::uint32_t>(f));
+        CHECK(std::bit_cast<std::uint32_t>(parse_number<float>(format_number(f), "test")) ==
+              std::bit_cast<std::uint32_t>(f));
     }
 }
 
@@ -49,8 +50,9 @@ TEST_CASE("parse_number: the whole text or an xg::Error naming the source", "[fo
     for (const char* bad : {"", "abc", " 1", "1 ", "1x", "+1", "0x10", "1,5", "--1"}) {
         INFO("'" << bad << "'");
         CHECK_THROWS_AS(parse_number(bad, "state.safetensors: metadata 'lr'"), Error);
-        CHECK_THROWS_WITH(parse_number(bad, "state.safetensors: metadata 'lr'"),
-                          Catch::StartsWith("state.safetensors: metadata 'lr': expected a number, got '" + std::string(bad) + "'"));
+        CHECK_THROWS_WITH(
+            parse_number(bad, "state.safetensors: metadata 'lr'"),
+            Catch::StartsWith("state.safetensors: metadata 'lr': expected a number, got '" + std::string(bad) + "'"));
     }
     CHECK_THROWS_WITH(parse_number("1e999", "f: 'x'"), "f: 'x': '1e999' is out of range for a double");
     CHECK_THROWS_WITH(parse_number<float>("1e39", "f: 'x'"), "f: 'x': '1e39' is out of range for a float");

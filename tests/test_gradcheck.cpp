@@ -46,16 +46,22 @@ TEST_CASE("gradgradcheck: passes right second derivatives and reports a wrong on
 namespace {
 using V = const std::vector<Tensor>&;
 // Layers built from higher-order ops have second derivatives too (the PINN's network, say).
-const bool registered_layers = test::register_grad_cases({
-    {"Sequential: second order through Linear, Tanh, Linear, GELU, Linear", {{5, 3}}, [](V x) {
-         manual_seed(11);
-         auto model = nn::Sequential(nn::Linear(3, 4), nn::Tanh(), nn::Linear(4, 4), nn::GELU(), nn::Linear(4, 2));
-         return model(x[0]);
-     }},
-    {"mse_loss of a Sigmoid MLP: second order", {{4, 3}, {4, 1}}, [](V x) {
-         manual_seed(12);
-         auto model = nn::Sequential(nn::Linear(3, 5), nn::Sigmoid(), nn::Linear(5, 1));
-         return nn::functional::mse_loss(model(x[0]), x[1]);
-     }},
-}, test::Order::second);
+const bool registered_layers = test::register_grad_cases(
+    {
+        {"Sequential: second order through Linear, Tanh, Linear, GELU, Linear",
+         {{5, 3}},
+         [](V x) {
+             manual_seed(11);
+             auto model = nn::Sequential(nn::Linear(3, 4), nn::Tanh(), nn::Linear(4, 4), nn::GELU(), nn::Linear(4, 2));
+             return model(x[0]);
+         }},
+        {"mse_loss of a Sigmoid MLP: second order",
+         {{4, 3}, {4, 1}},
+         [](V x) {
+             manual_seed(12);
+             auto model = nn::Sequential(nn::Linear(3, 5), nn::Sigmoid(), nn::Linear(5, 1));
+             return nn::functional::mse_loss(model(x[0]), x[1]);
+         }},
+    },
+    test::Order::second);
 }  // namespace

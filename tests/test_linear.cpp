@@ -6,7 +6,9 @@ using namespace xg;
 namespace {
 using V = const std::vector<Tensor>&;
 const bool registered = test::register_grad_cases({
-    {"Linear: grad through the layer, 3-D input [2, 3, 4]", {{2, 3, 4}}, [](V x) {
+    {"Linear: grad through the layer, 3-D input [2, 3, 4]",
+     {{2, 3, 4}},
+     [](V x) {
          manual_seed(5);
          nn::Linear layer(4, 3);
          return layer(x[0]);

@@ -31,14 +31,21 @@ std::vector<LossCase> loss_cases() {
         {"mse", [](const Tensor& a, Reduction r) { return F::mse_loss(a, t(), r); }, x()},
         {"l1", [](const Tensor& a, Reduction r) { return F::l1_loss(a, t(), r); }, x()},
         {"bce", [](const Tensor& a, Reduction r) { return F::binary_cross_entropy(a, pt(), r); }, p()},
-        {"bce_logits", [](const Tensor& a, Reduction r) { return F::binary_cross_entropy_with_logits(a, pt(), r); }, x() * 3.0f},
+        {"bce_logits", [](const Tensor& a, Reduction r) { return F::binary_cross_entropy_with_logits(a, pt(), r); },
+         x() * 3.0f},
         {"bce_logits_large",
-         [](const Tensor& a, Reduction r) { return F::binary_cross_entropy_with_logits(a, Tensor::from({{1, 0, 1, 0}}), r); },
+         [](const Tensor& a, Reduction r) {
+             return F::binary_cross_entropy_with_logits(a, Tensor::from({{1, 0, 1, 0}}), r);
+         },
          big()},
         {"cross_entropy", [](const Tensor& a, Reduction r) { return F::cross_entropy(a, classes(), r); }, logits()},
-        {"cross_entropy_large", [](const Tensor& a, Reduction r) { return F::cross_entropy(a, Tensor::from({1}), r); }, big()},
+        {"cross_entropy_large", [](const Tensor& a, Reduction r) { return F::cross_entropy(a, Tensor::from({1}), r); },
+         big()},
         {"nll", [](const Tensor& a, Reduction r) { return F::nll_loss(a, classes(), r); }, log_softmax(logits(), 1)},
-        {"cross_entropy_ignore", [](const Tensor& a, Reduction r) { return F::cross_entropy(a, Tensor::from({3, -100, 1}), r); },
+        {"cross_entropy_ignore",
+         [](const Tensor& a, Reduction r) {
+             return F::cross_entropy(a, Tensor::from({3, -100, 1}), r);
+         },
          logits()},
     };
 }
@@ -47,24 +54,29 @@ void check_against(const Tensor& got, const std::string& name) {
     std::vector<float> want = test::reference(name);
     INFO(name);
     REQUIRE(got.numel() == want.size());
-    for (std::size_t i = 0; i < want.size(); ++i) CHECK(got.data().data()[i] == Approx(want[i]).epsilon(1e-5).margin(1e-6));
+    for (std::size_t i = 0; i < want.size(); ++i)
+        CHECK(got.data().data()[i] == Approx(want[i]).epsilon(1e-5).margin(1e-6));
 }
 
 const bool registered = test::register_op_cases({
     {"mse_loss: grad for input and target", {{2, 3}, {2, 3}}, [](V v) { return F::mse_loss(v[0], v[1]); }},
     {"l1_loss: grad, sum", {{2, 3}, {2, 3}}, [](V v) { return F::l1_loss(v[0], v[1] + 3.0f, Reduction::sum); }},
-    {"binary_cross_entropy_with_logits: grad for input and target", {{2, 3}, {2, 3}},
+    {"binary_cross_entropy_with_logits: grad for input and target",
+     {{2, 3}, {2, 3}},
      [](V v) { return F::binary_cross_entropy_with_logits(v[0] * 3.0f, sigmoid(v[1])); }},
     {"nll_loss: grad, sum", {{3, 4}}, [](V v) { return F::nll_loss(v[0], classes(), Reduction::sum); }},
     {"nll_loss: grad, none", {{3, 4}}, [](V v) { return F::nll_loss(v[0], classes(), Reduction::none); }},
 });
 // Fused kernels: first-order only.
-const bool registered_first_order = test::register_op_cases({
-    {"binary_cross_entropy: grad for input and target", {{2, 3}, {2, 3}},
-     [](V v) { return F::binary_cross_entropy(sigmoid(v[0]), sigmoid(v[1]), Reduction::none); }},
-    {"cross_entropy: grad, mean", {{3, 4}}, [](V v) { return F::cross_entropy(v[0], classes()); }},
-    {"cross_entropy: grad, none", {{3, 4}}, [](V v) { return F::cross_entropy(v[0], classes(), Reduction::none); }},
-}, test::Order::first);
+const bool registered_first_order = test::register_op_cases(
+    {
+        {"binary_cross_entropy: grad for input and target",
+         {{2, 3}, {2, 3}},
+         [](V v) { return F::binary_cross_entropy(sigmoid(v[0]), sigmoid(v[1]), Reduction::none); }},
+        {"cross_entropy: grad, mean", {{3, 4}}, [](V v) { return F::cross_entropy(v[0], classes()); }},
+        {"cross_entropy: grad, none", {{3, 4}}, [](V v) { return F::cross_entropy(v[0], classes(), Reduction::none); }},
+    },
+    test::Order::first);
 }  // namespace
 
 TEST_CASE("losses: values and gradients match PyTorch for mean, sum and none", "[nn][loss]") {
@@ -104,9 +116,9 @@ TEST_CASE("losses: logits of 1e4 stay finite", "[nn][loss][stability]") {
 }
 
 TEST_CASE("losses: bad targets and shapes are clear errors", "[nn][loss][errors]") {
-    CHECK_THROWS_WITH(F::cross_entropy(logits(), Tensor::from({3, 4, 0})),
-                      Catch::Contains("cross_entropy: target 4") && Catch::Contains("position 1") &&
-                          Catch::Contains("[0, 4)"));
+    CHECK_THROWS_WITH(F::cross_entropy(logits(), Tensor::from({3, 4, 0})), Catch::Contains("cross_entropy: target 4") &&
+                                                                               Catch::Contains("position 1") &&
+                                                                               Catch::Contains("[0, 4)"));
     CHECK_THROWS_WITH(F::cross_entropy(logits(), Tensor::from({0.5, 1, 0})), Catch::Contains("not a class index"));
     CHECK_THROWS_WITH(F::nll_loss(logits(), Tensor::from({1, 2})),
                       Catch::Contains("nll_loss: expects input [N, C] and target [N]") && Catch::Contains("[3, 4]") &&

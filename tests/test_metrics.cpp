@@ -12,14 +12,17 @@ std::string xml_error(const std::string& x) {
     std::size_t i = 0;
     auto name_at = [&](std::size_t& p) {
         const std::size_t start = p;
-        while (p < x.size() && (std::isalnum(static_cast<unsigned char>(x[p])) || x[p] == '-' || x[p] == ':' || x[p] == '_')) ++p;
+        while (p < x.size() &&
+               (std::isalnum(static_cast<unsigned char>(x[p])) || x[p] == '-' || x[p] == ':' || x[p] == '_'))
+            ++p;
         return x.substr(start, p - start);
     };
     while (i < x.size()) {
         if (x[i] == '&') {
             const std::size_t semi = x.find(';', i);
             const std::string ent = semi == std::string::npos ? "" : x.substr(i, semi - i + 1);
-            if (ent != "&amp;" && ent != "&lt;" && ent != "&gt;" && ent != "&quot;" && ent != "&apos;") return "bad entity at " + std::to_string(i);
+            if (ent != "&amp;" && ent != "&lt;" && ent != "&gt;" && ent != "&quot;" && ent != "&apos;")
+                return "bad entity at " + std::to_string(i);
             i = semi + 1;
         } else if (x[i] != '<') {
             if (x[i] == '>') return "stray > at " + std::to_string(i);
@@ -41,11 +44,20 @@ std::string xml_error(const std::string& x) {
             while (true) {
                 while (p < x.size() && std::isspace(static_cast<unsigned char>(x[p]))) ++p;
                 if (p >= x.size()) return "unclosed tag " + name;
-                if (x[p] == '>') { open.push_back(name); i = p + 1; break; }
-                if (x.compare(p, 2, "/>") == 0) { i = p + 2; break; }
-                if (name_at(p).empty() || p >= x.size() || x[p] != '=' || x[p + 1] != '"') return "bad attribute in " + name;
+                if (x[p] == '>') {
+                    open.push_back(name);
+                    i = p + 1;
+                    break;
+                }
+                if (x.compare(p, 2, "/>") == 0) {
+                    i = p + 2;
+                    break;
+                }
+                if (name_at(p).empty() || p >= x.size() || x[p] != '=' || x[p + 1] != '"')
+                    return "bad attribute in " + name;
                 const std::size_t end = x.find('"', p + 2);
-                if (end == std::string::npos || x.substr(p + 2, end - p - 2).find('<') != std::string::npos) return "bad value in " + name;
+                if (end == std::string::npos || x.substr(p + 2, end - p - 2).find('<') != std::string::npos)
+                    return "bad value in " + name;
                 p = end + 1;
             }
         }

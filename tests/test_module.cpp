@@ -44,7 +44,8 @@ TEST_CASE("Module: named_parameters gives PyTorch's dotted names and shapes, in 
     CHECK(names(net) == std::vector<std::string>{"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"});
     auto outer = nn::Sequential();
     outer.push_back("encoder", nn::Sequential(nn::Linear(4, 3), nn::Tanh(), nn::Linear(3, 2)));
-    CHECK(names(outer) == std::vector<std::string>{"encoder.0.weight", "encoder.0.bias", "encoder.2.weight", "encoder.2.bias"});
+    CHECK(names(outer) ==
+          std::vector<std::string>{"encoder.0.weight", "encoder.0.bias", "encoder.2.weight", "encoder.2.bias"});
 }
 
 TEST_CASE("Module: copies share parameters (modules are handles)", "[nn]") {
@@ -71,8 +72,8 @@ static_assert(fixed(&nn::Linear::in_features) && fixed(&nn::Linear::out_features
 static_assert(fixed(&nn::Conv2d::in_channels) && fixed(&nn::Conv2d::out_channels) && fixed(&nn::Conv2d::kernel_size) &&
               fixed(&nn::Conv2d::stride) && fixed(&nn::Conv2d::padding));
 static_assert(fixed(&nn::MaxPool2d::kernel_size) && fixed(&nn::AvgPool2d::stride) && fixed(&nn::AvgPool2d::padding));
-static_assert(fixed(&nn::BatchNorm1d::num_features) && fixed(&nn::BatchNorm2d::eps) && fixed(&nn::BatchNorm2d::momentum) &&
-              fixed(&nn::BatchNorm2d::affine));
+static_assert(fixed(&nn::BatchNorm1d::num_features) && fixed(&nn::BatchNorm2d::eps) &&
+              fixed(&nn::BatchNorm2d::momentum) && fixed(&nn::BatchNorm2d::affine));
 static_assert(fixed(&nn::Dropout::p) && fixed(&nn::LeakyReLU::negative_slope) && fixed(&nn::GELU::approximate) &&
               fixed(&nn::Softmax::dim) && fixed(&nn::LogSoftmax::dim));
 static_assert(fixed(&nn::Flatten::start_dim) && fixed(&nn::Flatten::end_dim) && fixed(&nn::Unflatten::dim) &&
@@ -114,7 +115,10 @@ TEST_CASE("Module: output_shape is forward's output shape for every built-in lay
     manual_seed(0);
     const std::vector<Row> rows{
         {"Linear(4, 3)", make(nn::Linear(4, 3)), {{2, 4}, {4}, {2, 5, 4}, {0, 4}}, {{2, 5}, {}, {4, 1}}},
-        {"Conv2d(2, 3, 3)", make(nn::Conv2d(2, 3, 3)), {{1, 2, 3, 3}, {2, 2, 5, 7}}, {{1, 3, 5, 5}, {2, 5, 5}, {1, 2, 2, 5}}},
+        {"Conv2d(2, 3, 3)",
+         make(nn::Conv2d(2, 3, 3)),
+         {{1, 2, 3, 3}, {2, 2, 5, 7}},
+         {{1, 3, 5, 5}, {2, 5, 5}, {1, 2, 2, 5}}},
         {"Conv2d(2, 3, 3, 2, 1)", make(nn::Conv2d(2, 3, 3, 2, 1)), {{1, 2, 1, 1}, {2, 2, 6, 5}}, {{1, 2, 5}}},
         {"Conv2d(1, 8, 3, 1, 2)", make(nn::Conv2d(1, 8, 3, 1, 2)), {{2, 1, 1, 1}, {1, 1, 28, 28}}, {{1, 2, 5, 5}}},
         {"Conv2d(1, 2, 3, 1, 3)", make(nn::Conv2d(1, 2, 3, 1, 3)), {{1, 1, 4, 5}}, {{1, 1, 4}}},
@@ -124,7 +128,10 @@ TEST_CASE("Module: output_shape is forward's output shape for every built-in lay
         {"AvgPool2d(2, 1)", make(nn::AvgPool2d(2, 1)), {{1, 3, 4, 4}, {2, 1, 2, 9}}, {{1, 1, 1, 1}}},
         {"AvgPool2d(3, 1, 2)", make(nn::AvgPool2d(3, 1, 2)), {}, {{1, 1, 4, 4}}},
         {"BatchNorm1d(3)", make(nn::BatchNorm1d(3)), {{4, 3}, {2, 3, 5}}, {{4, 2}, {1, 3}, {2, 3, 1, 1}, {3}}},
-        {"BatchNorm2d(2)", make(nn::BatchNorm2d(2)), {{2, 2, 3, 3}, {1, 2, 1, 2}}, {{2, 2}, {2, 3, 3, 3}, {1, 2, 1, 1}}},
+        {"BatchNorm2d(2)",
+         make(nn::BatchNorm2d(2)),
+         {{2, 2, 3, 3}, {1, 2, 1, 2}},
+         {{2, 2}, {2, 3, 3, 3}, {1, 2, 1, 1}}},
         {"Flatten()", make(nn::Flatten()), {{2, 3, 4}, {2, 3}, {5, 1, 1, 1}}, {{5}}},
         {"Flatten(0, -2)", make(nn::Flatten(0, -2)), {{2, 3, 4}, {7, 1}, {}}, {{7}}},
         {"Flatten(2, 1)", make(nn::Flatten(2, 1)), {}, {{2, 3, 4}}},
@@ -135,9 +142,11 @@ TEST_CASE("Module: output_shape is forward's output shape for every built-in lay
         {"Residual(Linear(4, 5))", make(nn::Residual(nn::Linear(4, 5))), {}, {{3, 4}}},
         {"ReLU()", make(nn::ReLU()), {{2, 3}, {}}, {}},
         {"Dropout(0.5)", make(nn::Dropout(0.5f)), {{2, 3}}, {}},
-        {"LeNet", make(nn::Sequential(nn::Conv2d(1, 6, 5, 1, 2), nn::ReLU(), nn::MaxPool2d(2), nn::Conv2d(6, 16, 5),
-                                      nn::ReLU(), nn::AvgPool2d(2), nn::Flatten(), nn::Linear(16 * 5 * 5, 10))),
-         {{2, 1, 28, 28}}, {{2, 1, 27, 27}, {2, 3, 28, 28}}},
+        {"LeNet",
+         make(nn::Sequential(nn::Conv2d(1, 6, 5, 1, 2), nn::ReLU(), nn::MaxPool2d(2), nn::Conv2d(6, 16, 5), nn::ReLU(),
+                             nn::AvgPool2d(2), nn::Flatten(), nn::Linear(16 * 5 * 5, 10))),
+         {{2, 1, 28, 28}},
+         {{2, 1, 27, 27}, {2, 3, 28, 28}}},
     };
     for (const Row& row : rows) {
         for (const Shape& s : row.good) {
@@ -212,12 +221,14 @@ TEST_CASE("Module: forward hooks fire after forward, in registration order, and 
     auto model = nn::Sequential(nn::Linear(3, 4), nn::ReLU(), nn::Linear(4, 2));
     std::vector<std::string> calls;
     nn::HookHandle a = model[0].register_forward_hook([&](nn::Module& m, const Tensor& in, const Tensor& out) {
-        calls.push_back(std::string("a:").append(m.name()).append(shape_str(in.shape())).append(shape_str(out.shape())));
+        calls.push_back(
+            std::string("a:").append(m.name()).append(shape_str(in.shape())).append(shape_str(out.shape())));
     });
     nn::HookHandle b = model[2].register_forward_hook([&](nn::Module&, const Tensor&, const Tensor& out) {
         calls.push_back(std::string("b").append(shape_str(out.shape())));
     });
-    nn::HookHandle c = model[0].register_forward_hook([&](nn::Module&, const Tensor&, const Tensor&) { calls.push_back("c"); });
+    nn::HookHandle c =
+        model[0].register_forward_hook([&](nn::Module&, const Tensor&, const Tensor&) { calls.push_back("c"); });
     model(Tensor::ones({5, 3}));
     CHECK(calls == std::vector<std::string>{"a:Linear[5, 3][5, 4]", "c", "b[5, 2]"});
     a.remove();

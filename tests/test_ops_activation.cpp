@@ -32,7 +32,8 @@ TEST_CASE("activations: hand-worked values", "[ops]") {
     // PyTorch: F.gelu(torch.tensor([-2, -0.5, 0, 1.5])) and with approximate='tanh'
     CHECK(test::all_close(gelu(x), Tensor::from({-0.0455001f, -0.1542688f, 0, 1.3997891f}), 1e-5f));
     CHECK(test::all_close(gelu(x, "tanh"), Tensor::from({-0.0454023f, -0.1542860f, 0, 1.3995715f}), 1e-5f));
-    CHECK(test::all_close(softmax(Tensor::from({{1, 1}, {0, std::log(3.0f)}}), 1), Tensor::from({{0.5, 0.5}, {0.25, 0.75}})));
+    CHECK(test::all_close(softmax(Tensor::from({{1, 1}, {0, std::log(3.0f)}}), 1),
+                          Tensor::from({{0.5, 0.5}, {0.25, 0.75}})));
     CHECK_THROWS_WITH(gelu(x, "fast"), Catch::Contains("gelu: approximate"));
 }
 

@@ -7,16 +7,24 @@ using xg::test::Domain;
 
 namespace {
 using V = const std::vector<Tensor>&;
-const bool registered = test::register_op_cases({
-    {"conv2d: grad, [2, 3, 5, 5] * [4, 3, 3, 3] + bias", {{2, 3, 5, 5}, {4, 3, 3, 3}, {4}},
-     [](V x) { return conv2d(x[0], x[1], x[2]); }},
-    {"conv2d: grad, stride 2, padding 1", {{2, 2, 6, 5}, {3, 2, 3, 3}, {3}}, [](V x) { return conv2d(x[0], x[1], x[2], 2, 1); }},
-    {"conv2d: grad, 1x1 kernel, no bias", {{1, 3, 4, 4}, {2, 3, 1, 1}}, [](V x) { return conv2d(x[0], x[1]); }},
-    {"max_pool2d: grad, 2x2", {{2, 3, 4, 6}}, [](V x) { return max_pool2d(x[0], 2); }, Domain::distinct},
-    {"max_pool2d: grad, 3x3 stride 2 padding 1", {{1, 2, 5, 5}}, [](V x) { return max_pool2d(x[0], 3, 2, 1); }, Domain::distinct},
-    {"avg_pool2d: grad, 2x2", {{2, 3, 4, 6}}, [](V x) { return avg_pool2d(x[0], 2); }},
-    {"avg_pool2d: grad, 3x3 stride 1 padding 1", {{1, 2, 4, 4}}, [](V x) { return avg_pool2d(x[0], 3, 1, 1); }},
-}, test::Order::first);  // fused kernels: first-order only
+const bool registered = test::register_op_cases(
+    {
+        {"conv2d: grad, [2, 3, 5, 5] * [4, 3, 3, 3] + bias",
+         {{2, 3, 5, 5}, {4, 3, 3, 3}, {4}},
+         [](V x) { return conv2d(x[0], x[1], x[2]); }},
+        {"conv2d: grad, stride 2, padding 1",
+         {{2, 2, 6, 5}, {3, 2, 3, 3}, {3}},
+         [](V x) { return conv2d(x[0], x[1], x[2], 2, 1); }},
+        {"conv2d: grad, 1x1 kernel, no bias", {{1, 3, 4, 4}, {2, 3, 1, 1}}, [](V x) { return conv2d(x[0], x[1]); }},
+        {"max_pool2d: grad, 2x2", {{2, 3, 4, 6}}, [](V x) { return max_pool2d(x[0], 2); }, Domain::distinct},
+        {"max_pool2d: grad, 3x3 stride 2 padding 1",
+         {{1, 2, 5, 5}},
+         [](V x) { return max_pool2d(x[0], 3, 2, 1); },
+         Domain::distinct},
+        {"avg_pool2d: grad, 2x2", {{2, 3, 4, 6}}, [](V x) { return avg_pool2d(x[0], 2); }},
+        {"avg_pool2d: grad, 3x3 stride 1 padding 1", {{1, 2, 4, 4}}, [](V x) { return avg_pool2d(x[0], 3, 1, 1); }},
+    },
+    test::Order::first);  // fused kernels: first-order only
 
 // out[n, o, y, x] = b[o] + Σ_c,i,j w[o, c, i, j] · in[n, c, y·s + i - p, x·s + j - p]
 Array naive_conv(const Array& in, const Array& w, const Array& b, std::size_t s, std::size_t p) {
@@ -33,7 +41,8 @@ Array naive_conv(const Array& in, const Array& w, const Array& b, std::size_t s,
                         for (std::size_t i = 0; i < K; ++i)
                             for (std::size_t j = 0; j < K; ++j) {
                                 const long yy = long(y * s + i) - long(p), xx = long(x * s + j) - long(p);
-                                if (yy >= 0 && xx >= 0 && yy < long(H) && xx < long(W)) acc += w(o, c, i, j) * in(n, c, yy, xx);
+                                if (yy >= 0 && xx >= 0 && yy < long(H) && xx < long(W))
+                                    acc += w(o, c, i, j) * in(n, c, yy, xx);
                             }
                     out(n, o, y, x) = static_cast<float>(acc);
                 }
@@ -72,7 +81,10 @@ TEST_CASE("pooling: hand-worked max and average", "[ops][conv]") {
 TEST_CASE("conv2d and pooling: bad shapes are clear errors", "[ops][conv][errors]") {
     CHECK_THROWS_WITH(conv2d(Tensor::ones({1, 2, 5, 5}), Tensor::ones({3, 4, 3, 3})),
                       Catch::Contains("conv2d: input [1, 2, 5, 5] has 2 channels, weight [3, 4, 3, 3] expects 4"));
-    CHECK_THROWS_WITH(conv2d(Tensor::ones({2, 5, 5}), Tensor::ones({3, 2, 3, 3})), Catch::Contains("must be [N, C, H, W], got [2, 5, 5]"));
-    CHECK_THROWS_WITH(conv2d(Tensor::ones({1, 1, 2, 2}), Tensor::ones({1, 1, 3, 3})), Catch::Contains("smaller than the kernel 3x3"));
-    CHECK_THROWS_WITH(max_pool2d(Tensor::ones({1, 1, 4, 4}), 2, 2, 2), Catch::Contains("padding 2 must be at most half"));
+    CHECK_THROWS_WITH(conv2d(Tensor::ones({2, 5, 5}), Tensor::ones({3, 2, 3, 3})),
+                      Catch::Contains("must be [N, C, H, W], got [2, 5, 5]"));
+    CHECK_THROWS_WITH(conv2d(Tensor::ones({1, 1, 2, 2}), Tensor::ones({1, 1, 3, 3})),
+                      Catch::Contains("smaller than the kernel 3x3"));
+    CHECK_THROWS_WITH(max_pool2d(Tensor::ones({1, 1, 4, 4}), 2, 2, 2),
+                      Catch::Contains("padding 2 must be at most half"));
 }

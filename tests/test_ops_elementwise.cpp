@@ -24,20 +24,27 @@ const bool registered = test::register_op_cases({
     {"div: grad, equal shapes", {{2, 3}, {2, 3}}, [](V x) { return x[0] / x[1]; }, Domain::positive},
     {"div: grad, broadcast [2, 3] / [3]", {{2, 3}, {3}}, [](V x) { return x[0] / x[1]; }, Domain::positive},
     {"div: grad, broadcast [1] / [2, 3]", {{1}, {2, 3}}, [](V x) { return x[0] / x[1]; }, Domain::positive},
-    {"div: grad, float / tensor and tensor / float", {{2, 3}}, [](V x) { return 2.0f / x[0] / 4.0f; }, Domain::positive},
+    {"div: grad, float / tensor and tensor / float",
+     {{2, 3}},
+     [](V x) { return 2.0f / x[0] / 4.0f; },
+     Domain::positive},
     {"neg: grad", {{2, 3}}, [](V x) { return -x[0]; }},
     {"exp: grad", {{2, 3}}, [](V x) { return exp(x[0]); }},
     {"log: grad", {{2, 3}}, [](V x) { return log(x[0]); }, Domain::positive},
     {"sqrt: grad", {{2, 3}}, [](V x) { return sqrt(x[0]); }, Domain::positive},
     {"pow: grad, float exponent 3", {{2, 3}}, [](V x) { return pow(x[0], 3.0f); }},
     {"pow: grad, float exponent -1.5", {{2, 3}}, [](V x) { return pow(x[0], -1.5f); }, Domain::positive},
-    {"pow: grad, tensor exponent broadcast [2, 3] ^ [3]", {{2, 3}, {3}}, [](V x) { return pow(x[0], x[1]); },
+    {"pow: grad, tensor exponent broadcast [2, 3] ^ [3]",
+     {{2, 3}, {3}},
+     [](V x) { return pow(x[0], x[1]); },
      Domain::positive},
     {"abs: grad", {{2, 3}}, [](V x) { return abs(x[0]); }, Domain::off_zero},
     {"sin: grad", {{2, 3}}, [](V x) { return sin(x[0] * 3.0f); }},
     {"cos: grad", {{2, 3}}, [](V x) { return cos(x[0] * 3.0f); }},
     {"erf: grad", {{2, 3}}, [](V x) { return erf(x[0] * 2.0f); }},
-    {"composite: grad, exp(sin(a) * b) / (1 + b²)", {{2, 3}, {3}}, [](V x) { return exp(sin(x[0]) * x[1]) / (1.0f + x[1] * x[1]); }},
+    {"composite: grad, exp(sin(a) * b) / (1 + b²)",
+     {{2, 3}, {3}},
+     [](V x) { return exp(sin(x[0]) * x[1]) / (1.0f + x[1] * x[1]); }},
 });
 }  // namespace
 
@@ -65,7 +72,7 @@ TEST_CASE("elementwise: broadcast [4, 1, 3] with [2, 3] gives [4, 2, 3]", "[ops]
 }
 
 TEST_CASE("elementwise: gradient of a broadcast input is summed back to its shape", "[ops][grad]") {
-    Tensor a = Tensor::from({{1}, {2}}).requires_grad_();  // [2, 1]
+    Tensor a = Tensor::from({{1}, {2}}).requires_grad_();    // [2, 1]
     Tensor b = Tensor::from({1, 10, 100}).requires_grad_();  // [3]
     sum(a * b).backward();
     CHECK(test::all_close(a.grad(), Tensor::from({{111}, {111}})));

@@ -14,7 +14,8 @@ const bool registered = test::register_op_cases({
     {"matmul: grad, batched [2, 3, 4] @ [2, 4, 5]", {{2, 3, 4}, {2, 4, 5}}, [](V x) { return matmul(x[0], x[1]); }},
     {"matmul: grad, batched [2, 3, 4] @ shared [4, 5]", {{2, 3, 4}, {4, 5}}, [](V x) { return matmul(x[0], x[1]); }},
     {"matmul: grad, shared [3, 4] @ batched [2, 4, 5]", {{3, 4}, {2, 4, 5}}, [](V x) { return matmul(x[0], x[1]); }},
-    {"linear: grad, x [3, 4], weight [5, 4], bias [5]", {{3, 4}, {5, 4}, {5}},
+    {"linear: grad, x [3, 4], weight [5, 4], bias [5]",
+     {{3, 4}, {5, 4}, {5}},
      [](V x) { return linear(x[0], x[1], x[2]); }},
     {"linear: grad, without bias", {{3, 4}, {2, 4}}, [](V x) { return linear(x[0], x[1]); }},
 });

@@ -7,21 +7,49 @@ using namespace xg;
 namespace {
 using V = const std::vector<Tensor>&;
 const bool registered = test::register_op_cases({
-    {"reshape: grad, [2, 3, 4] -> [4, -1]", {{2, 3, 4}}, [](V x) { return reshape(x[0], {4, -1}); }},
-    {"view: grad, [6] -> [2, 3]", {{6}}, [](V x) { return x[0].view({2, 3}); }},
+    {"reshape: grad, [2, 3, 4] -> [4, -1]",
+     {{2, 3, 4}},
+     [](V x) {
+         return reshape(x[0], {4, -1});
+     }},
+    {"view: grad, [6] -> [2, 3]",
+     {{6}},
+     [](V x) {
+         return x[0].view({2, 3});
+     }},
     {"flatten: grad, dims 1..-1", {{2, 3, 4}}, [](V x) { return flatten(x[0], 1); }},
     {"transpose: grad, dims 0 and 2", {{2, 3, 4}}, [](V x) { return transpose(x[0], 0, 2); }},
     {"t: grad, [3, 4]", {{3, 4}}, [](V x) { return x[0].t(); }},
-    {"permute: grad, (2, 0, 1)", {{2, 3, 4}}, [](V x) { return permute(x[0], {2, 0, 1}); }},
+    {"permute: grad, (2, 0, 1)",
+     {{2, 3, 4}},
+     [](V x) {
+         return permute(x[0], {2, 0, 1});
+     }},
     {"squeeze: grad, all size-1 dims", {{2, 1, 3, 1}}, [](V x) { return squeeze(x[0]); }},
     {"squeeze: grad, dim -1", {{2, 1, 3, 1}}, [](V x) { return squeeze(x[0], -1); }},
     {"unsqueeze: grad, dim 1", {{2, 3}}, [](V x) { return unsqueeze(x[0], 1); }},
-    {"cat: grad, dim 0 of [2, 3] and [1, 3]", {{2, 3}, {1, 3}}, [](V x) { return cat({x[0], x[1]}, 0); }},
-    {"cat: grad, dim -1 of [2, 3] and [2, 2]", {{2, 3}, {2, 2}}, [](V x) { return cat({x[0], x[1]}, -1); }},
-    {"stack: grad, dim 1 of two [2, 3]", {{2, 3}, {2, 3}}, [](V x) { return stack({x[0], x[1]}, 1); }},
+    {"cat: grad, dim 0 of [2, 3] and [1, 3]",
+     {{2, 3}, {1, 3}},
+     [](V x) {
+         return cat({x[0], x[1]}, 0);
+     }},
+    {"cat: grad, dim -1 of [2, 3] and [2, 2]",
+     {{2, 3}, {2, 2}},
+     [](V x) {
+         return cat({x[0], x[1]}, -1);
+     }},
+    {"stack: grad, dim 1 of two [2, 3]",
+     {{2, 3}, {2, 3}},
+     [](V x) {
+         return stack({x[0], x[1]}, 1);
+     }},
     {"slice: grad, dim 1 [1:4:2]", {{2, 5}}, [](V x) { return slice(x[0], 1, 1, 4, 2); }},
     {"select: grad, dim 0 index -1", {{3, 4}}, [](V x) { return select(x[0], 0, -1); }},
-    {"index_select: grad, repeated rows", {{3, 2}}, [](V x) { return index_select(x[0], 0, {2, 0, 2}); }},
+    {"index_select: grad, repeated rows",
+     {{3, 2}},
+     [](V x) {
+         return index_select(x[0], 0, {2, 0, 2});
+     }},
     {"clone: grad", {{2, 2}}, [](V x) { return x[0].clone(); }},
 });
 }  // namespace
@@ -31,7 +59,8 @@ TEST_CASE("reshape: -1 is inferred; wrong sizes throw", "[ops]") {
     CHECK(reshape(a, {2, -1, 4}).shape() == Shape{2, 3, 4});
     CHECK(a.reshape({-1}).shape() == Shape{24});
     CHECK(test::all_close(a.reshape({4, 6}).data(), Array(xt::reshape_view(a.data(), {4, 6}))));
-    CHECK_THROWS_WITH(reshape(a, {5, -1}), Catch::Contains("reshape: can't reshape [24]") && Catch::Contains("[5, -1]"));
+    CHECK_THROWS_WITH(reshape(a, {5, -1}),
+                      Catch::Contains("reshape: can't reshape [24]") && Catch::Contains("[5, -1]"));
     CHECK_THROWS_WITH(reshape(a, {2, 3}), Catch::Contains("reshape: can't reshape [24] (24 elements) to [2, 3]"));
     CHECK_THROWS_WITH(reshape(a, {-1, -1}), Catch::Contains("only one dim may be -1"));
 }

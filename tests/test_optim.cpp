@@ -23,7 +23,8 @@ struct Problem {  // the least-squares problem of make_reference.py
     }
 };
 
-void check_trajectory(const std::string& name, const std::function<std::unique_ptr<optim::Optimizer>(std::vector<Tensor>)>& make) {
+void check_trajectory(const std::string& name,
+                      const std::function<std::unique_ptr<optim::Optimizer>(std::vector<Tensor>)>& make) {
     Problem pr;
     auto opt = make({pr.w, pr.b});
     for (int step = 1; step <= 5; ++step) {
@@ -46,8 +47,10 @@ std::function<std::unique_ptr<optim::Optimizer>(std::vector<Tensor>)> maker(Opti
 TEST_CASE("SGD: first steps match PyTorch (plain, momentum, dampening, nesterov, weight decay)", "[optim]") {
     check_trajectory("sgd", maker<optim::SGD>(optim::SGDOptions{.lr = 0.1}));
     check_trajectory("sgd_momentum", maker<optim::SGD>(optim::SGDOptions{.lr = 0.1, .momentum = 0.9}));
-    check_trajectory("sgd_dampening", maker<optim::SGD>(optim::SGDOptions{.lr = 0.1, .momentum = 0.9, .dampening = 0.5}));
-    check_trajectory("sgd_nesterov", maker<optim::SGD>(optim::SGDOptions{.lr = 0.1, .momentum = 0.9, .nesterov = true}));
+    check_trajectory("sgd_dampening",
+                     maker<optim::SGD>(optim::SGDOptions{.lr = 0.1, .momentum = 0.9, .dampening = 0.5}));
+    check_trajectory("sgd_nesterov",
+                     maker<optim::SGD>(optim::SGDOptions{.lr = 0.1, .momentum = 0.9, .nesterov = true}));
     check_trajectory("sgd_weight_decay",
                      maker<optim::SGD>(optim::SGDOptions{.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01}));
 }
@@ -162,8 +165,10 @@ TEST_CASE("optimizer state: the learning rate round-trips exactly, even 1e-7", "
     CHECK(b.lr() == awkward);
 }
 
-TEST_CASE("optimizer state: a corrupt number in the file is an xg::Error naming the file and the key", "[optim][serialize][errors]") {
-    const std::string good = test::temp_path("adam_good.safetensors"), bad = test::temp_path("adam_corrupt.safetensors");
+TEST_CASE("optimizer state: a corrupt number in the file is an xg::Error naming the file and the key",
+          "[optim][serialize][errors]") {
+    const std::string good = test::temp_path("adam_good.safetensors"),
+                      bad = test::temp_path("adam_corrupt.safetensors");
     Problem pr;
     optim::Adam a({pr.w, pr.b}, {.lr = 0.01});
     a.zero_grad();
@@ -180,7 +185,8 @@ TEST_CASE("optimizer state: a corrupt number in the file is an xg::Error naming 
     CHECK_THROWS_AS(fresh.load(bad), Error);
     CHECK_THROWS_WITH(fresh.load(bad), Catch::Contains(bad) && Catch::Contains("'lr'") && Catch::Contains("'0.01x'"));
     corrupt("lr", "1e999");
-    CHECK_THROWS_WITH(fresh.load(bad), Catch::Contains(bad) && Catch::Contains("'lr'") && Catch::Contains("out of range"));
+    CHECK_THROWS_WITH(fresh.load(bad),
+                      Catch::Contains(bad) && Catch::Contains("'lr'") && Catch::Contains("out of range"));
     corrupt("lr", "-0.001");
     CHECK_THROWS_WITH(fresh.load(bad), Catch::Contains("learning rate must be >= 0, got -0.001"));
     corrupt("0.step", "one");
@@ -198,7 +204,8 @@ TEST_CASE("optimizer state: a corrupt number in the file is an xg::Error naming 
     CHECK_THROWS_WITH(fresh.load(bad), Catch::Contains(bad) && Catch::Contains("'x.exp_avg'"));
 }
 
-TEST_CASE("optimizers: the learning rate lives once; set_lr and schedulers change what step uses and save writes", "[optim]") {
+TEST_CASE("optimizers: the learning rate lives once; set_lr and schedulers change what step uses and save writes",
+          "[optim]") {
     // options() is a read-only view of the one copy; there is no second lr to go stale.
     static_assert(std::is_const_v<std::remove_reference_t<decltype(std::declval<optim::SGD&>().options())>>);
     static_assert(std::is_const_v<std::remove_reference_t<decltype(std::declval<optim::Adam&>().options())>>);
@@ -216,7 +223,8 @@ TEST_CASE("optimizers: the learning rate lives once; set_lr and schedulers chang
         CHECK(a.options().lr == 0.003);
         one_step(changed, a);
         one_step(direct, b);
-        CHECK(test::all_close(changed.w, direct.w, 0.0f));  // the step and the decoupled decay p·(1 - lr·wd) both used the new lr
+        CHECK(test::all_close(changed.w, direct.w,
+                              0.0f));  // the step and the decoupled decay p·(1 - lr·wd) both used the new lr
         a.save(path);
         CHECK(safetensors::load(path).metadata.at("lr") == "0.003");
     }

@@ -38,7 +38,8 @@ std::vector<std::uint8_t> unfilter(const std::string& raw, std::size_t w, std::s
 TEST_CASE("png_gray: signature, size, CRCs and pixels decode back", "[viz]") {
     const std::size_t w = 37, h = 23;  // rows long enough for libpng to pick filters other than none
     std::vector<std::uint8_t> pixels(w * h);
-    for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<std::uint8_t>((i / w) * 7 + (i % w) * (i % w));
+    for (std::size_t i = 0; i < pixels.size(); ++i)
+        pixels[i] = static_cast<std::uint8_t>((i / w) * 7 + (i % w) * (i % w));
     const std::string png = viz::png_gray(w, h, pixels);
     REQUIRE(png.size() > 8 + 25 + 12 + 12);
     CHECK(png.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
@@ -50,12 +51,13 @@ TEST_CASE("png_gray: signature, size, CRCs and pixels decode back", "[viz]") {
         const std::uint32_t len = be32(png, at);
         const std::string type = png.substr(at + 4, 4), data = png.substr(at + 8, len);
         const std::string body = png.substr(at + 4, 4 + len);
-        CHECK(be32(png, at + 8 + len) == crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
+        CHECK(be32(png, at + 8 + len) ==
+              crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
         if (type == "IHDR") {
             CHECK(be32(data, 0) == w);
             CHECK(be32(data, 4) == h);
-            CHECK(data[8] == 8);  // bit depth
-            CHECK(data[9] == 0);  // greyscale
+            CHECK(data[8] == 8);   // bit depth
+            CHECK(data[9] == 0);   // greyscale
             CHECK(data[12] == 0);  // not interlaced
         }
         if (type == "IDAT") idat += data;

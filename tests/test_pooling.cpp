@@ -17,16 +17,21 @@ TEST_CASE("MaxPool2d, AvgPool2d: stride defaults to the kernel; the layer comput
     CHECK(s.str() == "MaxPool2d(kernel_size=2, stride=2, padding=0) AvgPool2d(kernel_size=3, stride=1, padding=1)");
 }
 
-TEST_CASE("MaxPool2d, AvgPool2d: padding over half the kernel is an error naming the op, in check() and forward", "[nn][conv][errors]") {
+TEST_CASE("MaxPool2d, AvgPool2d: padding over half the kernel is an error naming the op, in check() and forward",
+          "[nn][conv][errors]") {
     Tensor x = Tensor::ones({1, 1, 4, 4});
     CHECK(nn::MaxPool2d(2, 2, 1).check({1, 1, 4, 4}) == Shape{1, 1, 3, 3});  // exactly half is allowed
     CHECK_THROWS_WITH(nn::MaxPool2d(2, 2, 2).check({1, 1, 4, 4}),
                       Catch::Contains("max_pool2d: padding 2 must be at most half the kernel size 2"));
-    CHECK_THROWS_WITH(nn::MaxPool2d(2, 2, 2)(x), Catch::Contains("max_pool2d: padding 2 must be at most half the kernel size 2"));
-    CHECK_THROWS_WITH(nn::AvgPool2d(3, 1, 2)(x), Catch::Contains("avg_pool2d: padding 2 must be at most half the kernel size 3"));
+    CHECK_THROWS_WITH(nn::MaxPool2d(2, 2, 2)(x),
+                      Catch::Contains("max_pool2d: padding 2 must be at most half the kernel size 2"));
+    CHECK_THROWS_WITH(nn::AvgPool2d(3, 1, 2)(x),
+                      Catch::Contains("avg_pool2d: padding 2 must be at most half the kernel size 3"));
     CHECK_THROWS_WITH(nn::Sequential(nn::ReLU(), nn::AvgPool2d(3, 1, 2)).check({1, 1, 4, 4}),
                       Catch::Contains("layer 1 (AvgPool2d(kernel_size=3, stride=1, padding=2))") &&
                           Catch::Contains("avg_pool2d: padding 2 must be at most half"));
-    CHECK_THROWS_WITH(nn::MaxPool2d(5)(x), Catch::Contains("max_pool2d: input [1, 1, 4, 4] (padded 4x4) is smaller than the kernel 5x5"));
-    CHECK_THROWS_WITH(nn::MaxPool2d(0).check({1, 1, 4, 4}), Catch::Contains("max_pool2d: kernel size and stride must be positive"));
+    CHECK_THROWS_WITH(nn::MaxPool2d(5)(x),
+                      Catch::Contains("max_pool2d: input [1, 1, 4, 4] (padded 4x4) is smaller than the kernel 5x5"));
+    CHECK_THROWS_WITH(nn::MaxPool2d(0).check({1, 1, 4, 4}),
+                      Catch::Contains("max_pool2d: kernel size and stride must be positive"));
 }

@@ -6,7 +6,9 @@ using namespace xg;
 namespace {
 using V = const std::vector<Tensor>&;
 const bool registered = test::register_grad_cases({
-    {"Sequential: grad through Linear, Tanh, Linear, Sigmoid", {{5, 4}}, [](V x) {
+    {"Sequential: grad through Linear, Tanh, Linear, Sigmoid",
+     {{5, 4}},
+     [](V x) {
          manual_seed(6);
          auto model = nn::Sequential(nn::Linear(4, 3), nn::Tanh(), nn::Linear(3, 2), nn::Sigmoid());
          return model(x[0]);
@@ -68,25 +70,29 @@ TEST_CASE("Sequential: a layer's error names the layer index, the layer and both
     CHECK_THROWS_WITH(model(Tensor::ones({64, 10})),
                       Catch::Contains("Sequential layer 2 (Linear(in_features=20, out_features=1, bias=true))") &&
                           Catch::Contains("Linear(20 -> 1): input [64, 30] has 30 features, expected 20"));
-    CHECK_THROWS_WITH(model.at<nn::ReLU>(0), Catch::Contains("Sequential::at<ReLU>(0): layer 0 is Linear(") &&
-                                                 Catch::Contains("not ReLU"));
+    CHECK_THROWS_WITH(model.at<nn::ReLU>(0),
+                      Catch::Contains("Sequential::at<ReLU>(0): layer 0 is Linear(") && Catch::Contains("not ReLU"));
     CHECK_THROWS_WITH(model[3], Catch::Contains("index 3 is out of range for 3 layers"));
     CHECK_THROWS_WITH(model.push_back("0", nn::ReLU()), Catch::Contains("name '0' is already registered"));
     CHECK_THROWS_WITH(model.push_back("a.b", nn::ReLU()), Catch::Contains("contain no '.'"));
     CHECK_THROWS_WITH(nn::Sequential().pop(), Catch::Contains("empty"));
 }
 
-TEST_CASE("Sequential: check(): shapes flow through the layers without computing; a mismatch names both layers and the fix", "[nn][summary][errors]") {
+TEST_CASE(
+    "Sequential: check(): shapes flow through the layers without computing; a mismatch names both layers and the fix",
+    "[nn][summary][errors]") {
     auto model = nn::Sequential(nn::Flatten(), nn::Linear(784, 256), nn::ReLU(), nn::Linear(256, 10));
     CHECK(model.check({64, 1, 28, 28}) == Shape{64, 10});
     const auto before = autograd::live_nodes();
     auto bad = nn::Sequential(nn::Linear(10, 30), nn::ReLU(), nn::Linear(20, 1));
-    CHECK_THROWS_WITH(bad.check({64, 10}),
-                      Catch::Contains("Sequential layer 2 (Linear(in_features=20, out_features=1, bias=true)) can't take [64, 30]") &&
-                          Catch::Contains("comes from layer 1 (ReLU())") && Catch::Contains("Likely fix: make it Linear(30, 1)"));
+    CHECK_THROWS_WITH(
+        bad.check({64, 10}),
+        Catch::Contains("Sequential layer 2 (Linear(in_features=20, out_features=1, bias=true)) can't take [64, 30]") &&
+            Catch::Contains("comes from layer 1 (ReLU())") && Catch::Contains("Likely fix: make it Linear(30, 1)"));
     CHECK_THROWS_WITH(bad.check({64, 12}), Catch::Contains("layer 0") && Catch::Contains("is the model's input") &&
-                                                Catch::Contains("make it Linear(12, 30)"));
-    CHECK_THROWS_WITH(nn::Sequential(nn::Softmax(2)).check({4, 3}), Catch::Contains("layer 0 (Softmax(dim=2))") && Catch::Contains("softmax: dim 2 is out of range"));
+                                               Catch::Contains("make it Linear(12, 30)"));
+    CHECK_THROWS_WITH(nn::Sequential(nn::Softmax(2)).check({4, 3}),
+                      Catch::Contains("layer 0 (Softmax(dim=2))") && Catch::Contains("softmax: dim 2 is out of range"));
     CHECK(autograd::live_nodes() == before);
 }
 
@@ -103,7 +109,8 @@ TEST_CASE("Sequential: forward_all: every layer's output, equal to running the l
     CHECK(model.at<nn::Linear>(0).weight.grad().defined());
 }
 
-TEST_CASE("Sequential: slice: a new Sequential sharing the layers; a step on the full model changes the slice", "[nn][summary]") {
+TEST_CASE("Sequential: slice: a new Sequential sharing the layers; a step on the full model changes the slice",
+          "[nn][summary]") {
     manual_seed(4);
     auto model = nn::Sequential(nn::Linear(4, 8), nn::ReLU(), nn::Linear(8, 3));
     nn::Sequential hidden = model.slice(0, 2);

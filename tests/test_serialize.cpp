@@ -36,7 +36,8 @@ TEST_CASE("nn::save writes the safetensors layout: length, JSON header, aligned 
     CHECK(b0 == -2.0f);
 }
 
-TEST_CASE("nn::load: a missing name, a wrong shape or an extra tensor is named, and nothing changes", "[serialize][errors]") {
+TEST_CASE("nn::load: a missing name, a wrong shape or an extra tensor is named, and nothing changes",
+          "[serialize][errors]") {
     const std::string path = test::temp_path("small.safetensors");
     nn::save(nn::Sequential(nn::Linear(3, 4)), path);
     auto wider = nn::Sequential(nn::Linear(3, 5));
@@ -51,7 +52,8 @@ TEST_CASE("nn::load: a missing name, a wrong shape or an extra tensor is named, 
     CHECK_THROWS_WITH(nn::load(no_bias, test::temp_path("does-not-exist")), Catch::Contains("can't open"));
 }
 
-TEST_CASE("safetensors: truncated and corrupt files are clear errors, never out-of-bounds reads", "[serialize][errors]") {
+TEST_CASE("safetensors: truncated and corrupt files are clear errors, never out-of-bounds reads",
+          "[serialize][errors]") {
     const std::string path = test::temp_path("good.safetensors");
     nn::save(nn::Linear(2, 2), path);
     const std::string good = read_all(path);
@@ -75,11 +77,15 @@ TEST_CASE("safetensors: truncated and corrupt files are clear errors, never out-
                       Catch::Contains("tensor 'w': data_offsets hold 16 bytes, shape [3] needs 12"));
     CHECK_THROWS_WITH(bad(with_header(R"({"w":{"dtype":"F32","shape":[-2],"data_offsets":[0,16]}})")),
                       Catch::Contains("negative dim"));
-    CHECK_THROWS_WITH(bad(with_header(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"v":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})")),
-                      Catch::Contains("overlapping or missing"));
-    CHECK_THROWS_WITH(bad(with_header(R"({"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,16]}})")),
-                      Catch::Contains("too large"));
-    CHECK_THROWS_WITH(bad(with_header(R"({"w":{"shape":[4]}})")), Catch::Contains("needs dtype, shape and data_offsets"));
+    CHECK_THROWS_WITH(
+        bad(with_header(
+            R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"v":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})")),
+        Catch::Contains("overlapping or missing"));
+    CHECK_THROWS_WITH(
+        bad(with_header(R"({"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,16]}})")),
+        Catch::Contains("too large"));
+    CHECK_THROWS_WITH(bad(with_header(R"({"w":{"shape":[4]}})")),
+                      Catch::Contains("needs dtype, shape and data_offsets"));
     // Found by fuzz_safetensors: a number too large for any JSON number type.
     CHECK_THROWS_WITH(bad(with_header(R"({"w":{"dtype":"F32","shape":[],"data_offsets":[0,8888808e808]}})")),
                       Catch::Contains("header is not valid JSON"));

@@ -13,8 +13,8 @@ nn::Sequential mlp() {
 bool has_line(const std::string& text, const std::string& start, const std::string& shape, const std::string& count) {
     std::istringstream in(text);
     for (std::string line; std::getline(in, line);) {
-        if (line.find(start) == 0 && line.find(shape) != std::string::npos &&
-            line.size() >= count.size() && line.compare(line.size() - count.size(), count.size(), count) == 0) {
+        if (line.find(start) == 0 && line.find(shape) != std::string::npos && line.size() >= count.size() &&
+            line.compare(line.size() - count.size(), count.size(), count) == 0) {
             return true;
         }
     }
@@ -34,7 +34,7 @@ TEST_CASE("summary: an MLP's rows, output shapes, parameter counts and totals", 
     CHECK(s.find("Total params: 235,146") != std::string::npos);
     CHECK(s.find("Trainable params: 235,146") != std::string::npos);
     CHECK(s.find("Params size (MB): 0.90") != std::string::npos);
-    CHECK(model.is_training());  // left as it was
+    CHECK(model.is_training());          // left as it was
     CHECK(autograd::live_nodes() == 0);  // ran under NoGradGuard
 }
 

@@ -32,7 +32,8 @@ TEST_CASE("tape_str: the ops in the order they ran, with shapes and parameter na
     CHECK(s.find("#7 mul                 #6 [] -> []") != std::string::npos);
     CHECK(autograd::tape_str(net.x).find("is a leaf") != std::string::npos);
     net.loss.backward();
-    CHECK_THROWS_WITH(autograd::tape_str(net.loss), Catch::Contains("tape_str: the graph through") && Catch::Contains("retain_graph"));
+    CHECK_THROWS_WITH(autograd::tape_str(net.loss),
+                      Catch::Contains("tape_str: the graph through") && Catch::Contains("retain_graph"));
 }
 
 TEST_CASE("to_dot: one node per op and per leaf, named, with an edge per input", "[autograd][tape]") {
@@ -43,7 +44,8 @@ TEST_CASE("to_dot: one node per op and per leaf, named, with an edge per input",
     CHECK(dot.rfind("digraph tape {", 0) == 0);
     std::set<std::string> ops, leaves;
     const std::regex op_line(R"((op\d+) \[shape=box.*label="#\d+ ([a-z_]+))");
-    for (auto it = std::sregex_iterator(dot.begin(), dot.end(), op_line); it != std::sregex_iterator(); ++it) ops.insert((*it)[2]);
+    for (auto it = std::sregex_iterator(dot.begin(), dot.end(), op_line); it != std::sregex_iterator(); ++it)
+        ops.insert((*it)[2]);
     CHECK(ops == std::set<std::string>{"linear", "tanh", "sigmoid", "binary_cross_entropy", "sum", "mul"});
     for (const std::string name : {"0.weight", "0.bias", "2.weight", "2.bias", "input"}) {
         CHECK(dot.find("label=\"" + name + "\\n") != std::string::npos);

@@ -26,8 +26,9 @@ float train_xor(const std::function<std::unique_ptr<optim::Optimizer>(std::vecto
 }  // namespace
 
 TEST_CASE("XOR: a 2-8-1 MLP reaches loss < 0.01 within 2,000 steps with Adam", "[train]") {
-    CHECK(train_xor([](std::vector<Tensor> p) { return std::make_unique<optim::Adam>(std::move(p), optim::AdamOptions{.lr = 0.05}); }) <
-          0.01f);
+    CHECK(train_xor([](std::vector<Tensor> p) {
+              return std::make_unique<optim::Adam>(std::move(p), optim::AdamOptions{.lr = 0.05});
+          }) < 0.01f);
 }
 
 TEST_CASE("XOR: a 2-8-1 MLP reaches loss < 0.01 within 2,000 steps with SGD + momentum", "[train]") {

@@ -8,10 +8,12 @@ using namespace xg;
 namespace {
 using V = const std::vector<Tensor>&;
 const bool registered = test::register_grad_cases({
-    {"Lambda: grad through a custom formula", {{3, 4}}, [](V x) {
-         return nn::Lambda([](const Tensor& t) { return t * t * 0.5f + 1.0f; }, "HalfSquare")(x[0]);
-     }},
-    {"Residual: grad of x + block(x)", {{3, 4}}, [](V x) {
+    {"Lambda: grad through a custom formula",
+     {{3, 4}},
+     [](V x) { return nn::Lambda([](const Tensor& t) { return t * t * 0.5f + 1.0f; }, "HalfSquare")(x[0]); }},
+    {"Residual: grad of x + block(x)",
+     {{3, 4}},
+     [](V x) {
          manual_seed(9);
          return nn::Residual(nn::Sequential(nn::Linear(4, 4), nn::Tanh()))(x[0]);
      }},

@@ -109,8 +109,8 @@ std::string MetricsLog::svg(const std::string& title) const {
     s << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width
       << "\" height=\"" << height << "\" viewBox=\"0 0 " << width << ' ' << height
       << "\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
-      << "  <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n  <text x=\"" << width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">"
-      << xml_escape(title) << "</text>\n";
+      << "  <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n  <text x=\"" << width / 2
+      << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" << xml_escape(title) << "</text>\n";
     for (std::size_t k = 0; k < names_.size(); ++k) {
         const auto& points = series_.at(names_[k]);
         double ylo = INFINITY, yhi = -INFINITY;
@@ -134,8 +134,8 @@ std::string MetricsLog::svg(const std::string& title) const {
               << tick_label(v, yt.decimals) << "</text>\n";
         }
         for (double v : xt.values) {
-            s << "    <text x=\"" << px(v) << "\" y=\"" << y0 + panel_h + 16 << "\" text-anchor=\"middle\">" << tick_label(v, xt.decimals)
-              << "</text>\n";
+            s << "    <text x=\"" << px(v) << "\" y=\"" << y0 + panel_h + 16 << "\" text-anchor=\"middle\">"
+              << tick_label(v, xt.decimals) << "</text>\n";
         }
         s << "    <text x=\"" << x0 + pw << "\" y=\"" << y0 + panel_h + 32 << "\" text-anchor=\"end\">"
           << xml_escape(x_name_) << "</text>\n    <polyline fill=\"none\" stroke-width=\"2\" stroke=\"" << colors[k % 6]
@@ -146,8 +146,8 @@ std::string MetricsLog::svg(const std::string& title) const {
         if (points.size() <= 50) {
             for (const auto& p : points)
                 if (std::isfinite(p.second))
-                    s << "    <circle cx=\"" << px(p.first) << "\" cy=\"" << py(p.second) << "\" r=\"3\" fill=\"" << colors[k % 6]
-                      << "\"/>\n";
+                    s << "    <circle cx=\"" << px(p.first) << "\" cy=\"" << py(p.second) << "\" r=\"3\" fill=\""
+                      << colors[k % 6] << "\"/>\n";
         }
         s << "  </g>\n";
     }

@@ -18,7 +18,8 @@ std::string png_gray(std::size_t width, std::size_t height, const std::vector<st
     }
     constexpr std::size_t max_side = 1'000'000;  // libpng's default limit for either side
     if (width > max_side || height > max_side) {
-        throw Error("png_gray: a " + size + " image is larger than PNG writers allow (" + format_number(max_side) + " a side)");
+        throw Error("png_gray: a " + size + " image is larger than PNG writers allow (" + format_number(max_side) +
+                    " a side)");
     }
     png_image image{};
     image.version = PNG_IMAGE_VERSION;
@@ -35,7 +36,8 @@ std::string png_gray(std::size_t width, std::size_t height, const std::vector<st
     return png;
 }
 
-void write_png_gray(const std::string& path, std::size_t width, std::size_t height, const std::vector<std::uint8_t>& pixels) {
+void write_png_gray(const std::string& path, std::size_t width, std::size_t height,
+                    const std::vector<std::uint8_t>& pixels) {
     const std::string png = png_gray(width, height, pixels);
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out) throw Error("write_png_gray: can't open " + path + " for writing");

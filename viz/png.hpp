@@ -9,6 +9,7 @@
 namespace xg::viz {
 
 std::string png_gray(std::size_t width, std::size_t height, const std::vector<std::uint8_t>& pixels);  // row-major
-void write_png_gray(const std::string& path, std::size_t width, std::size_t height, const std::vector<std::uint8_t>& pixels);
+void write_png_gray(const std::string& path, std::size_t width, std::size_t height,
+                    const std::vector<std::uint8_t>& pixels);
 
 }  // namespace xg::viz

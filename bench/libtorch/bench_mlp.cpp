@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
             loss.backward();
             opt.step();
         }
-        const double rate = static_cast<double>((n / b) * b) / std::chrono::duration<double>(Clock::now() - start).count();
+        const double rate =
+            static_cast<double>((n / b) * b) / std::chrono::duration<double>(Clock::now() - start).count();
         if (epoch >= 2) rates.push_back(rate);
     }
     std::sort(rates.begin(), rates.end());

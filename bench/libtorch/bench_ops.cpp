@@ -14,11 +14,14 @@ int main() {
     using Fn = std::function<torch::Tensor(const std::vector<torch::Tensor>&)>;
     const std::vector<std::tuple<std::string, std::vector<std::vector<int64_t>>, Fn>> cases = {
         {"matmul_64x784_784x128", {{64, 784}, {784, 128}}, [](auto& v) { return torch::matmul(v[0], v[1]); }},
-        {"linear_64x784_to_128", {{64, 784}, {128, 784}, {128}}, [](auto& v) { return torch::nn::functional::linear(v[0], v[1], v[2]); }},
+        {"linear_64x784_to_128",
+         {{64, 784}, {128, 784}, {128}},
+         [](auto& v) { return torch::nn::functional::linear(v[0], v[1], v[2]); }},
         {"add_broadcast_64x128_128", {{64, 128}, {128}}, [](auto& v) { return v[0] + v[1]; }},
         {"relu_64x128", {{64, 128}}, [](auto& v) { return torch::relu(v[0]); }},
         {"log_softmax_64x10", {{64, 10}}, [](auto& v) { return torch::log_softmax(v[0], 1); }},
-        {"cross_entropy_64x10", {{64, 10}},
+        {"cross_entropy_64x10",
+         {{64, 10}},
          [](auto& v) { return torch::nn::functional::cross_entropy(v[0], torch::zeros({64}, torch::kLong)); }},
         {"sum_64x128", {{64, 128}}, [](auto& v) { return v[0].sum(); }},
     };

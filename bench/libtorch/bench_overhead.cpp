@@ -12,8 +12,8 @@ int main(int argc, char** argv) {
     torch::manual_seed(0);
     torch::set_num_threads(1);
     torch::Tensor x = torch::randn({4, 2}), y = torch::randn({4, 1});
-    torch::nn::Sequential model(torch::nn::Linear(2, 16), torch::nn::Tanh(), torch::nn::Linear(16, 16), torch::nn::Tanh(),
-                                torch::nn::Linear(16, 1));
+    torch::nn::Sequential model(torch::nn::Linear(2, 16), torch::nn::Tanh(), torch::nn::Linear(16, 16),
+                                torch::nn::Tanh(), torch::nn::Linear(16, 1));
     torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(1e-3));
     std::vector<double> per_step;
     for (int r = 0; r < repeats; ++r) {
@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     std::sort(per_step.begin(), per_step.end());
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
-    std::printf("RESULT us_per_step=%g\nRESULT steps_per_s=%g\nRESULT max_rss_mb=%g\n", 1e6 * per_step[1], 1 / per_step[1],
-                u.ru_maxrss / 1024.0);
+    std::printf("RESULT us_per_step=%g\nRESULT steps_per_s=%g\nRESULT max_rss_mb=%g\n", 1e6 * per_step[1],
+                1 / per_step[1], u.ru_maxrss / 1024.0);
     return 0;
 }

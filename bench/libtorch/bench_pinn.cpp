@@ -15,8 +15,9 @@ int main(int argc, char** argv) {
     torch::manual_seed(0);
     torch::set_num_threads(1);
     const double two_pi = 2.0 * M_PI;
-    torch::nn::Sequential model(torch::nn::Linear(1, 32), torch::nn::Tanh(), torch::nn::Linear(32, 32), torch::nn::Tanh(),
-                                torch::nn::Linear(32, 32), torch::nn::Tanh(), torch::nn::Linear(32, 1));
+    torch::nn::Sequential model(torch::nn::Linear(1, 32), torch::nn::Tanh(), torch::nn::Linear(32, 32),
+                                torch::nn::Tanh(), torch::nn::Linear(32, 32), torch::nn::Tanh(),
+                                torch::nn::Linear(32, 1));
     const double N = static_cast<double>(points);
     torch::Tensor x = ((torch::arange(N) + 0.5) / N).unsqueeze(1).requires_grad_();
     torch::Tensor f = -two_pi * two_pi * torch::sin(x.detach() * two_pi);
@@ -40,7 +41,7 @@ int main(int argc, char** argv) {
     std::sort(per_step.begin(), per_step.end());
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
-    std::printf("RESULT us_per_step=%g\nRESULT steps_per_s=%g\nRESULT max_rss_mb=%g\n", 1e6 * per_step[1], 1 / per_step[1],
-                u.ru_maxrss / 1024.0);
+    std::printf("RESULT us_per_step=%g\nRESULT steps_per_s=%g\nRESULT max_rss_mb=%g\n", 1e6 * per_step[1],
+                1 / per_step[1], u.ru_maxrss / 1024.0);
     return 0;
 }
