@@ -45,6 +45,11 @@ XGRAD_TARGET_CLONES void add_into(std::size_t n, float* __restrict into, const f
     for (std::size_t i = 0; i < n; ++i) into[i] += g[i];
 }
 
+XGRAD_TARGET_CLONES void relu_backward(std::size_t n, const float* __restrict g, const float* __restrict a,
+                                       float* __restrict out) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = a[i] > 0.0f ? g[i] : 0.0f;
+}
+
 XGRAD_TARGET_CLONES void tanh_backward(std::size_t n, const float* __restrict g, const float* __restrict y,
                                        float* __restrict out) {
     for (std::size_t i = 0; i < n; ++i) out[i] = g[i] * (1.0f - y[i] * y[i]);

@@ -14,6 +14,7 @@ void binary(Binary op, std::size_t n, const float* a, const float* b, float* out
 void scale(std::size_t n, const float* a, float s, float* out);                    // a·s
 void shift(std::size_t n, const float* a, float s, float* out);                    // a + s
 void add_into(std::size_t n, float* into, const float* g);                         // into += g
+void relu_backward(std::size_t n, const float* g, const float* a, float* out);     // a > 0 ? g : 0
 void tanh_backward(std::size_t n, const float* g, const float* y, float* out);     // g·(1 - y²)
 void sigmoid_backward(std::size_t n, const float* g, const float* y, float* out);  // g·y·(1 - y)
 

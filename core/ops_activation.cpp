@@ -10,14 +10,6 @@ namespace xg {
 
 using namespace detail;
 
-// max(a, 0).  d/da = g where a > 0 (a constant mask, so d²/da² = 0); relu's gradient at exactly 0
-// is 0, as in PyTorch.
-Tensor relu(const Tensor& a) {
-    Tensor out(Array(xt::maximum(a.data(), 0.0f)));
-    record("relu", out, {a}, [a](Tensor g) { return Tensors{g * Tensor(Array(xt::cast<float>(a.data() > 0.0f)))}; });
-    return out;
-}
-
 // a if a > 0 else slope * a.  d/da = g or slope * g (slope at 0, as PyTorch).
 Tensor leaky_relu(const Tensor& a, float slope) {
     Tensor out(Array(xt::where(a.data() > 0.0f, a.data(), a.data() * slope)));
@@ -27,6 +19,16 @@ Tensor leaky_relu(const Tensor& a, float slope) {
 }
 
 namespace {
+
+// relu's backward as an op of its own (PyTorch's threshold_backward): g where a > 0, else 0, in
+// one pass.  d/dg = the same mask applied to gg; d/da = 0 (the mask is flat almost everywhere).
+Tensor relu_backward(const Tensor& g, const Tensor& a) {
+    Array r = Array::from_shape(g.shape());
+    kernels::relu_backward(r.size(), g.data().data(), a.data().data(), r.data());
+    Tensor out(std::move(r));
+    record("relu_backward", out, {g}, [a](Tensor gg) { return Tensors{relu_backward(gg, a)}; });
+    return out;
+}
 
 // The backward of sigmoid as an op of its own (PyTorch's sigmoid_backward), so that first-order
 // training pays for one pass and a second-order pass can still differentiate it:
@@ -55,6 +57,13 @@ Tensor tanh_backward(const Tensor& g, const Tensor& y) {
 }
 
 }  // namespace
+
+// max(a, 0).  d/da = g where a > 0; relu's gradient at exactly 0 is 0, as in PyTorch.
+Tensor relu(const Tensor& a) {
+    Tensor out(Array(xt::maximum(a.data(), 0.0f)));
+    record("relu", out, {a}, [a](Tensor g) { return Tensors{relu_backward(g, a)}; });
+    return out;
+}
 
 // 1 / (1 + e^-a).  d/da = g * y * (1 - y), from the saved result y.
 Tensor sigmoid(const Tensor& a) {
