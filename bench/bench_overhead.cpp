@@ -21,22 +21,12 @@ int main(int argc, char** argv) {
     Tensor y = Tensor::randn({4, 1});
     auto model = nn::Sequential(nn::Linear(2, 16), nn::Tanh(), nn::Linear(16, 16), nn::Tanh(), nn::Linear(16, 1));
     optim::Adam opt(model.parameters(), {.lr = 1e-3});
-    std::vector<double> per_step;
-    float last = 0.0f;
-    for (int r = 0; r < repeats; ++r) {
-        const auto t = bench::Clock::now();
-        for (int s = 0; s < steps; ++s) {
-            opt.zero_grad();
-            Tensor loss = nn::functional::mse_loss(model(x), y);
-            loss.backward();
-            opt.step();
-            if (s + 1 == steps) last = loss.item();
-        }
-        per_step.push_back(bench::seconds_since(t) / steps);
-    }
-    std::fprintf(stderr, "final loss %.6f\n", last);
-    bench::result("us_per_step", 1e6 * bench::median(per_step));
-    bench::result("steps_per_s", 1.0 / bench::median(per_step));
-    bench::result("max_rss_mb", bench::max_rss_mb());
+    bench::time_steps(steps, repeats, [&] {
+        opt.zero_grad();
+        Tensor loss = nn::functional::mse_loss(model(x), y);
+        loss.backward();
+        opt.step();
+        return loss.item();
+    });
     return 0;
 }

@@ -30,26 +30,16 @@ int main(int argc, char** argv) {
     Tensor f = -two_pi * two_pi * sin(x.detach() * two_pi);
     Tensor xb = Tensor::from({{0}, {1}});
     optim::Adam opt(model.parameters(), {.lr = 1e-3});
-    std::vector<double> per_step;
-    float last = 0.0f;
-    for (int r = 0; r < repeats; ++r) {
-        const auto t = bench::Clock::now();
-        for (int s = 0; s < steps; ++s) {
-            Tensor u = model(x);
-            Tensor du = autograd::grad({u.sum()}, {x}, {.create_graph = true})[0];
-            Tensor d2u = autograd::grad({du.sum()}, {x}, {.create_graph = true})[0];
-            Tensor residual = d2u - f;
-            Tensor loss = (residual * residual).mean() + 100.0f * pow(model(xb), 2.0f).mean();
-            opt.zero_grad();
-            loss.backward();
-            opt.step();
-            if (s + 1 == steps) last = loss.item();
-        }
-        per_step.push_back(bench::seconds_since(t) / steps);
-    }
-    std::fprintf(stderr, "final loss %.6f\n", last);
-    bench::result("us_per_step", 1e6 * bench::median(per_step));
-    bench::result("steps_per_s", 1.0 / bench::median(per_step));
-    bench::result("max_rss_mb", bench::max_rss_mb());
+    bench::time_steps(steps, repeats, [&] {
+        Tensor u = model(x);
+        Tensor du = autograd::grad({u.sum()}, {x}, {.create_graph = true})[0];
+        Tensor d2u = autograd::grad({du.sum()}, {x}, {.create_graph = true})[0];
+        Tensor residual = d2u - f;
+        Tensor loss = (residual * residual).mean() + 100.0f * pow(model(xb), 2.0f).mean();
+        opt.zero_grad();
+        loss.backward();
+        opt.step();
+        return loss.item();
+    });
     return 0;
 }

@@ -34,4 +34,22 @@ inline void result(const std::string& key, double value) {
     std::printf("RESULT %s=%s\n", key.c_str(), xg::format_number(value).c_str());
 }
 
+// Runs `step` (one training step, returning its loss) `steps` times per repeat, `repeats` times,
+// then reports the median time per step (us_per_step, steps_per_s), the peak RSS, and the last
+// loss on stderr (a check that the peers train the same thing).
+template <class Step>
+void time_steps(int steps, int repeats, Step&& step) {
+    std::vector<double> per_step;
+    float last = 0.0f;
+    for (int r = 0; r < repeats; ++r) {
+        const auto t = Clock::now();
+        for (int s = 0; s < steps; ++s) last = step();
+        per_step.push_back(seconds_since(t) / steps);
+    }
+    std::fprintf(stderr, "final loss %.6f\n", last);
+    result("us_per_step", 1e6 * median(per_step));
+    result("steps_per_s", 1.0 / median(per_step));
+    result("max_rss_mb", max_rss_mb());
+}
+
 }  // namespace bench
