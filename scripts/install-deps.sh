@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   xtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
-  catch2 libcli11-dev zlib1g-dev nlohmann-json3-dev libpng-dev libbenchmark-dev libtsan2
+  catch2 libcli11-dev zlib1g-dev nlohmann-json3-dev libpng-dev libbenchmark-dev libtsan2 libxsmm-dev
   dataset-fashion-mnist
   clang libclang-rt-14-dev clang-format
   graphviz
