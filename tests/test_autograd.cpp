@@ -267,5 +267,9 @@ TEST_CASE("grad: 10 000 PINN steps (u'' through two create_graph passes) keep no
     rusage after{};
     getrusage(RUSAGE_SELF, &after);
     CHECK(autograd::live_nodes() == nodes);
+#if defined(__SANITIZE_ADDRESS__)
+    (void)after;  // ASan keeps freed memory in quarantine, so RSS grows without a leak; LeakSanitizer checks this build
+#else
     CHECK(after.ru_maxrss - before.ru_maxrss < 2048);  // KiB: a leak of even one small tensor a step would pass 3 MB
+#endif
 }
