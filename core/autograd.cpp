@@ -50,10 +50,12 @@ void bury(std::vector<Tensor>&& inputs, BackwardFn&& fn) {
 }
 
 // into += g. In place when nothing else sees `into` and nothing is being recorded; otherwise a
-// new tensor (recorded under create_graph, so the sum stays differentiable).
+// new tensor (recorded under create_graph, so the sum stays differentiable). The first g is kept
+// as it is when nothing else holds it, and copied otherwise, as PyTorch's AccumulateGrad does: a
+// leaf's grad() must not be the caller's seed or a tensor another input's gradient shares.
 void accumulate(Tensor& into, Tensor g) {
     if (!into.defined()) {
-        into = std::move(g);
+        into = grad_enabled || g.is_sole_owner() ? std::move(g) : Tensor(g.data());
     } else if (!grad_enabled && into.is_sole_owner()) {
         kernels::add_into(into.numel(), into.data().data(), g.data().data());
     } else {

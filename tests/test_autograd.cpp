@@ -273,3 +273,15 @@ TEST_CASE("grad: 10 000 PINN steps (u'' through two create_graph passes) keep no
     CHECK(after.ru_maxrss - before.ru_maxrss < 2048);  // KiB: a leak of even one small tensor a step would pass 3 MB
 #endif
 }
+
+TEST_CASE("tape: a leaf's grad() is never the caller's seed nor shared with another input's", "[autograd]") {
+    Tensor a = Tensor::from({1, 2}).requires_grad_(), b = Tensor::from({3, 4}).requires_grad_();
+    Tensor seed = Tensor::from({1, 1});
+    (a + b).backward(seed);  // add passes the seed through to both inputs unchanged
+    seed.data()(0) = 100.0f;
+    CHECK(test::all_close(a.grad(), Tensor::from({1, 1})));
+    CHECK(a.grad().storage() != b.grad().storage());
+    (a + b).backward(Tensor::from({1, 1}));  // a second pass adds into each grad on its own
+    CHECK(test::all_close(a.grad(), Tensor::from({2, 2})));
+    CHECK(test::all_close(b.grad(), Tensor::from({2, 2})));
+}
