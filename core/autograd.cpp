@@ -25,10 +25,20 @@ struct Graveyard {
     std::vector<std::vector<Tensor>> inputs;
     std::vector<BackwardFn> fns;
     bool draining = false;
+    ~Graveyard();
 };
 thread_local Graveyard graveyard;
+// False once this thread's graveyard is destroyed: a Tensor with a tape that outlives it (a static
+// one, at exit) frees its nodes directly rather than into a destroyed list.
+thread_local bool graveyard_open = true;
+Graveyard::~Graveyard() { graveyard_open = false; }
 
 void bury(std::vector<Tensor>&& inputs, BackwardFn&& fn) {
+    if (!graveyard_open) {
+        std::vector<Tensor> dying_inputs = std::move(inputs);
+        BackwardFn dying_fn = std::move(fn);
+        return;
+    }
     Graveyard& g = graveyard;
     if (!inputs.empty()) g.inputs.push_back(std::move(inputs));
     if (fn) g.fns.push_back(std::move(fn));
@@ -55,7 +65,8 @@ void bury(std::vector<Tensor>&& inputs, BackwardFn&& fn) {
 // leaf's grad() must not be the caller's seed or a tensor another input's gradient shares.
 void accumulate(Tensor& into, Tensor g) {
     if (!into.defined()) {
-        into = grad_enabled || g.is_sole_owner() ? std::move(g) : Tensor(g.data());
+        if (g.is_sole_owner()) into = std::move(g);
+        else into = grad_enabled ? g.clone() : Tensor(g.data());  // under create_graph, a recorded copy
     } else if (!grad_enabled && into.is_sole_owner()) {
         kernels::add_into(into.numel(), into.data().data(), g.data().data());
     } else {
@@ -67,8 +78,13 @@ void accumulate(Tensor& into, Tensor g) {
 // whose backward throws: differentiating them again is where the missing second order would bite.
 void mark_first_order(const Node& n, const Tensor& grad_output, Tensors& grads) {
     std::vector<Tensor> sources{grad_output};
-    for (const Tensor& in : n.inputs)
-        if (in.defined()) sources.push_back(in);
+    for (const Tensor& in : n.inputs) {
+        if (!in.defined()) continue;
+        // A leaf goes in as an alias of its values: the node would otherwise own the leaf whose
+        // grad() it may become, a cycle that never frees.
+        if (in.is_leaf()) sources.push_back(Tensor::from_storage(in.storage()).requires_grad_(in.requires_grad()));
+        else sources.push_back(in);
+    }
     for (Tensor& g : grads) {
         if (!g.defined()) continue;
         g = g.detach();
@@ -278,6 +294,9 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
     }
     Tensors result =
         replay(outputs, seeds, options.retain_graph.value_or(options.create_graph), options.create_graph, &inputs);
+    for (std::size_t i = 0; i < inputs.size(); ++i)  // an input listed twice gets its gradient twice, as in PyTorch
+        for (std::size_t j = 0; j < i; ++j)
+            if (inputs[j].impl() == inputs[i].impl()) result[i] = result[j];
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         if (!result[i].defined() && !options.allow_unused) {
             throw Error("grad: input " + std::to_string(i) + " " + shape_str(inputs[i].shape()) +

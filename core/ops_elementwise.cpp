@@ -128,20 +128,44 @@ Tensor sqrt(const Tensor& a) {
     return out;
 }
 
-// a^p.  d/da = g * p * a^(p-1).
+// a^p.  d/da = g * p * a^(p-1); 0 for p = 0, as PyTorch (not 0·a^-1 = NaN at a = 0).
 Tensor pow(const Tensor& a, float p) {
     Tensor out(Array(xt::pow(a.data(), p)));
-    record("pow", out, {a}, [a, p](Tensor g) { return Tensors{g * pow(a, p - 1.0f) * p}; });
+    record("pow", out, {a},
+           [a, p](Tensor g) { return Tensors{p == 0.0f ? Tensor::zeros(a.shape()) : g * pow(a, p - 1.0f) * p}; });
     return out;
 }
 
+namespace {
+// a with the entries where `mask` holds moved to 1, and the mask as a constant tensor of a ⊕ b's
+// shape: log and negative powers of those entries are then finite, and the gradient through a
+// is zero there.
+Tensor ones_where(const Tensor& a, const Array& mask) {
+    Tensor m(mask);
+    return a * (1.0f - m) + m;
+}
+}  // namespace
+
 // a^b.  d/da = g * b * a^(b-1),  d/db = g * a^b * log(a), a^b being the saved result y.
+// As PyTorch: d/da = 0 where b = 0, and d/db = 0 where a = 0 and b >= 0 (not 0·inf = NaN).
 Tensor pow(const Tensor& a, const Tensor& b) {
     broadcast_shapes("pow", a.shape(), b.shape());
     Tensor out(Array(xt::pow(a.data(), b.data())));
     record("pow", out, {a, b}, [a, b](Tensor g, const Tensor& y) {
-        return Tensors{a.requires_grad() ? sum_to(g * b * pow(a, b - 1.0f), a.shape()) : Tensor(),
-                       b.requires_grad() ? sum_to(g * y * log(a), b.shape()) : Tensor()};
+        const auto A = xt::broadcast(a.data(), y.shape());
+        const auto B = xt::broadcast(b.data(), y.shape());
+        Tensor da, db;
+        if (a.requires_grad()) {
+            const Array b_zero = xt::cast<float>(xt::equal(B, 0.0f));
+            const Tensor base = xt::any(b_zero) ? ones_where(a, b_zero) : a;
+            da = sum_to(g * b * pow(base, b - 1.0f), a.shape());
+        }
+        if (b.requires_grad()) {
+            const Array a_zero = xt::cast<float>(xt::equal(A, 0.0f) && xt::greater_equal(B, 0.0f));
+            const Tensor base = xt::any(a_zero) ? ones_where(a, a_zero) : a;
+            db = sum_to(g * y * log(base), b.shape());
+        }
+        return Tensors{da, db};
     });
     return out;
 }

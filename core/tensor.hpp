@@ -68,7 +68,8 @@ public:
     // ---- autograd ----
     // Seeds 1 for a one-element tensor; otherwise `gradient` must have this tensor's shape.
     // The nodes used are freed afterwards unless retain_graph is true. With create_graph the
-    // backward pass is itself recorded: the leaves' grad() can then be differentiated again.
+    // backward pass is itself recorded: the leaves' grad() can then be differentiated again. Such a
+    // grad() refers back to its leaf (a cycle, as in PyTorch): clear it (zero_grad) when done.
     void backward(const Tensor& gradient = Tensor(), autograd::BackwardOptions options = {}) const;
     void backward(const Tensor& gradient, bool retain_graph) const {
         backward(gradient, {.retain_graph = retain_graph});

@@ -285,3 +285,32 @@ TEST_CASE("tape: a leaf's grad() is never the caller's seed nor shared with anot
     CHECK(test::all_close(a.grad(), Tensor::from({2, 2})));
     CHECK(test::all_close(b.grad(), Tensor::from({2, 2})));
 }
+
+TEST_CASE("grad: an input listed twice gets its gradient twice", "[autograd][grad2]") {
+    Tensor x = Tensor::from({1, 2}).requires_grad_();
+    std::vector<Tensor> g = autograd::grad({sum(x * x)}, {x, x});
+    CHECK(test::all_close(g[0], Tensor::from({2, 4})));
+    CHECK(test::all_close(g[1], Tensor::from({2, 4})));
+}
+
+TEST_CASE("grad: under create_graph a leaf's grad() is not shared with another leaf's", "[autograd][grad2]") {
+    Tensor a = Tensor::from({1, 2}).requires_grad_(), b = Tensor::from({3, 4}).requires_grad_();
+    sum(a * a + b).backward({.create_graph = true});
+    CHECK(a.grad().storage() != b.grad().storage());
+    Tensor seed = Tensor::from({1, 1});
+    Tensor c = Tensor::from({5, 6}).requires_grad_();
+    (c + 1.0f).backward(seed, {.create_graph = true});
+    CHECK(c.grad().storage() != seed.storage());
+    // A leaf's grad() with a tape refers back to the leaf: clear it when done, as PyTorch advises.
+    for (Tensor* t : {&a, &b, &c}) t->mutable_grad() = Tensor();
+}
+
+TEST_CASE("grad: backward with create_graph through a first-order kernel frees its nodes", "[autograd][grad2]") {
+    const auto before = autograd::live_nodes();
+    {
+        Tensor x = Tensor::randn({1, 1, 4, 4}), w = Tensor::randn({2, 1, 3, 3}).requires_grad_();
+        sum(conv2d(x, w)).backward({.create_graph = true});
+        CHECK(w.grad().requires_grad());  // marked: differentiating it again would name conv2d
+    }
+    CHECK(autograd::live_nodes() == before);
+}

@@ -2,6 +2,9 @@
 // direction, scalars), and the errors for shapes that can't broadcast.
 #include "helpers.hpp"
 
+#include <cmath>
+#include <limits>
+
 using namespace xg;
 using xg::test::Domain;
 
@@ -87,4 +90,19 @@ TEST_CASE("elementwise: shapes that can't broadcast throw, naming the op and bot
     CHECK_THROWS_WITH(a / b, Catch::Contains("div: shapes [4, 3] and [2, 3]"));
     CHECK_THROWS_WITH(pow(a, b), Catch::Contains("pow: shapes [4, 3] and [2, 3]"));
     CHECK_THROWS_AS(a + b, xg::Error);
+}
+
+TEST_CASE("pow: gradients at a = 0 are PyTorch's zeros, not NaN", "[ops][grad]") {
+    Tensor a = Tensor::from({0, 2}).requires_grad_();
+    sum(pow(a, 0.0f)).backward();
+    CHECK(test::all_close(a.grad(), Tensor::from({0, 0})));  // PyTorch: 0 where the exponent is 0
+    a.mutable_grad() = Tensor();
+    Tensor b = Tensor::from({0, 3}).requires_grad_();
+    sum(pow(a, b)).backward();
+    CHECK(test::all_close(a.grad(), Tensor::from({0, 12})));                     // b·a^(b-1), 0 where b = 0
+    CHECK(test::all_close(b.grad(), Tensor::from({0, 8.0f * std::log(2.0f)})));  // a^b·log a, 0 where a = 0
+    Tensor c = Tensor::from({0, 0}).requires_grad_(), e = Tensor::from({2, 0.5}).requires_grad_();
+    sum(pow(c, e)).backward();
+    CHECK(test::all_close(c.grad(), Tensor::from({0, std::numeric_limits<float>::infinity()})));  // as PyTorch
+    CHECK(test::all_close(e.grad(), Tensor::from({0, 0})));
 }
