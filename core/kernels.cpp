@@ -5,32 +5,17 @@
 
 namespace xg::kernels {
 
-namespace {
-XGRAD_TARGET_CLONES void add_k(std::size_t n, const float* __restrict a, const float* __restrict b,
-                               float* __restrict o) {
+XGRAD_TARGET_CLONES void add(std::size_t n, const float* __restrict a, const float* __restrict b, float* __restrict o) {
     for (std::size_t i = 0; i < n; ++i) o[i] = a[i] + b[i];
 }
-XGRAD_TARGET_CLONES void sub_k(std::size_t n, const float* __restrict a, const float* __restrict b,
-                               float* __restrict o) {
+XGRAD_TARGET_CLONES void sub(std::size_t n, const float* __restrict a, const float* __restrict b, float* __restrict o) {
     for (std::size_t i = 0; i < n; ++i) o[i] = a[i] - b[i];
 }
-XGRAD_TARGET_CLONES void mul_k(std::size_t n, const float* __restrict a, const float* __restrict b,
-                               float* __restrict o) {
+XGRAD_TARGET_CLONES void mul(std::size_t n, const float* __restrict a, const float* __restrict b, float* __restrict o) {
     for (std::size_t i = 0; i < n; ++i) o[i] = a[i] * b[i];
 }
-XGRAD_TARGET_CLONES void div_k(std::size_t n, const float* __restrict a, const float* __restrict b,
-                               float* __restrict o) {
+XGRAD_TARGET_CLONES void div(std::size_t n, const float* __restrict a, const float* __restrict b, float* __restrict o) {
     for (std::size_t i = 0; i < n; ++i) o[i] = a[i] / b[i];
-}
-}  // namespace
-
-void binary(Binary op, std::size_t n, const float* a, const float* b, float* out) {
-    switch (op) {
-        case Binary::add: return add_k(n, a, b, out);
-        case Binary::sub: return sub_k(n, a, b, out);
-        case Binary::mul: return mul_k(n, a, b, out);
-        case Binary::div: return div_k(n, a, b, out);
-    }
 }
 
 XGRAD_TARGET_CLONES void scale(std::size_t n, const float* __restrict a, float s, float* __restrict out) {

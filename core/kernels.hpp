@@ -9,8 +9,12 @@
 
 namespace xg::kernels {
 
-enum class Binary { add, sub, mul, div };
-void binary(Binary op, std::size_t n, const float* a, const float* b, float* out);
+// out[i] = f(a[i], b[i]): the signature detail::zip takes.
+using PairKernel = void (*)(std::size_t n, const float* a, const float* b, float* out);
+void add(std::size_t n, const float* a, const float* b, float* out);
+void sub(std::size_t n, const float* a, const float* b, float* out);
+void mul(std::size_t n, const float* a, const float* b, float* out);
+void div(std::size_t n, const float* a, const float* b, float* out);
 void scale(std::size_t n, const float* a, float s, float* out);                    // a·s
 void shift(std::size_t n, const float* a, float s, float* out);                    // a + s
 void add_into(std::size_t n, float* into, const float* g);                         // into += g

@@ -23,9 +23,7 @@ namespace {
 // relu's backward as an op of its own (PyTorch's threshold_backward): g where a > 0, else 0, in
 // one pass.  d/dg = the same mask applied to gg; d/da = 0 (the mask is flat almost everywhere).
 Tensor relu_backward(const Tensor& g, const Tensor& a) {
-    Array r = Array::from_shape(g.shape());
-    kernels::relu_backward(r.size(), g.data().data(), a.data().data(), r.data());
-    Tensor out(std::move(r));
+    Tensor out(zip(kernels::relu_backward, g, a));
     record("relu_backward", out, {g}, [a](Tensor gg) { return Tensors{relu_backward(gg, a)}; });
     return out;
 }
@@ -34,9 +32,7 @@ Tensor relu_backward(const Tensor& g, const Tensor& a) {
 // training pays for one pass and a second-order pass can still differentiate it:
 // g·y(1 - y).  d/dg = gg·y(1 - y),  d/dy = gg·g·(1 - 2y).
 Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
-    Array r = Array::from_shape(g.shape());
-    kernels::sigmoid_backward(r.size(), g.data().data(), y.data().data(), r.data());
-    Tensor out(std::move(r));
+    Tensor out(zip(kernels::sigmoid_backward, g, y));
     record("sigmoid_backward", out, {g, y}, [g, y](Tensor gg) {
         return Tensors{g.requires_grad() ? sigmoid_backward(gg, y) : Tensor(),
                        y.requires_grad() ? gg * g * (1.0f - y * 2.0f) : Tensor()};
@@ -46,9 +42,7 @@ Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
 
 // The same for tanh: g·(1 - y²).  d/dg = gg·(1 - y²),  d/dy = -2·gg·g·y.
 Tensor tanh_backward(const Tensor& g, const Tensor& y) {
-    Array r = Array::from_shape(g.shape());
-    kernels::tanh_backward(r.size(), g.data().data(), y.data().data(), r.data());
-    Tensor out(std::move(r));
+    Tensor out(zip(kernels::tanh_backward, g, y));
     record("tanh_backward", out, {g, y}, [g, y](Tensor gg) {
         return Tensors{g.requires_grad() ? tanh_backward(gg, y) : Tensor(),
                        y.requires_grad() ? gg * g * y * -2.0f : Tensor()};

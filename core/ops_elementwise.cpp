@@ -14,11 +14,8 @@ using namespace detail;
 namespace {
 // a op b: equal shapes in one vectorised pass, other shapes broadcast by xtensor.
 template <class Broadcast>
-Array binary(kernels::Binary op, const Tensor& a, const Tensor& b, Broadcast&& broadcast) {
-    if (a.shape() != b.shape()) return Array(broadcast(a.data(), b.data()));
-    Array out = Array::from_shape(a.shape());
-    kernels::binary(op, out.size(), a.data().data(), b.data().data(), out.data());
-    return out;
+Array binary(kernels::PairKernel kernel, const Tensor& a, const Tensor& b, Broadcast&& broadcast) {
+    return a.shape() == b.shape() ? zip(kernel, a, b) : Array(broadcast(a.data(), b.data()));
 }
 // a·s or a + s in one vectorised pass.
 Array scalar(void (*kernel)(std::size_t, const float*, float, float*), const Tensor& a, float s) {
@@ -31,7 +28,7 @@ Array scalar(void (*kernel)(std::size_t, const float*, float, float*), const Ten
 // a + b.  d/da = g,  d/db = g.
 Tensor add(const Tensor& a, const Tensor& b) {
     broadcast_shapes("add", a.shape(), b.shape());
-    Tensor out(binary(kernels::Binary::add, a, b, [](const Array& x, const Array& y) { return x + y; }));
+    Tensor out(binary(kernels::add, a, b, [](const Array& x, const Array& y) { return x + y; }));
     record("add", out, {a, b},
            [sa = a.shape(), sb = b.shape(), na = a.requires_grad(), nb = b.requires_grad()](Tensor g) {
                return Tensors{na ? sum_to(g, sa) : Tensor(), nb ? sum_to(g, sb) : Tensor()};
@@ -42,7 +39,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 // a - b.  d/da = g,  d/db = -g.
 Tensor sub(const Tensor& a, const Tensor& b) {
     broadcast_shapes("sub", a.shape(), b.shape());
-    Tensor out(binary(kernels::Binary::sub, a, b, [](const Array& x, const Array& y) { return x - y; }));
+    Tensor out(binary(kernels::sub, a, b, [](const Array& x, const Array& y) { return x - y; }));
     record("sub", out, {a, b},
            [sa = a.shape(), sb = b.shape(), na = a.requires_grad(), nb = b.requires_grad()](Tensor g) {
                return Tensors{na ? sum_to(g, sa) : Tensor(), nb ? sum_to(neg(g), sb) : Tensor()};
@@ -53,7 +50,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 // a * b.  d/da = g * b,  d/db = g * a.
 Tensor mul(const Tensor& a, const Tensor& b) {
     broadcast_shapes("mul", a.shape(), b.shape());
-    Tensor out(binary(kernels::Binary::mul, a, b, [](const Array& x, const Array& y) { return x * y; }));
+    Tensor out(binary(kernels::mul, a, b, [](const Array& x, const Array& y) { return x * y; }));
     record("mul", out, {a, b}, [a, b](Tensor g) {
         return Tensors{a.requires_grad() ? sum_to(g * b, a.shape()) : Tensor(),
                        b.requires_grad() ? sum_to(g * a, b.shape()) : Tensor()};
@@ -64,7 +61,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 // a / b.  d/da = g / b,  d/db = -g * a / b².
 Tensor div(const Tensor& a, const Tensor& b) {
     broadcast_shapes("div", a.shape(), b.shape());
-    Tensor out(binary(kernels::Binary::div, a, b, [](const Array& x, const Array& y) { return x / y; }));
+    Tensor out(binary(kernels::div, a, b, [](const Array& x, const Array& y) { return x / y; }));
     record("div", out, {a, b}, [a, b](Tensor g) {
         return Tensors{a.requires_grad() ? sum_to(g / b, a.shape()) : Tensor(),
                        b.requires_grad() ? sum_to(-g * a / (b * b), b.shape()) : Tensor()};

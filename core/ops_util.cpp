@@ -37,6 +37,12 @@ Array sum_to(const Array& g, const Shape& shape) {
     return r;
 }
 
+Array zip(void (*kernel)(std::size_t, const float*, const float*, float*), const Tensor& a, const Tensor& b) {
+    Array out = Array::from_shape(a.shape());
+    kernel(out.size(), a.data().data(), b.data().data(), out.data());
+    return out;
+}
+
 DimSplit split_at(const Shape& shape, std::size_t dim) {
     DimSplit s;
     for (std::size_t i = 0; i < shape.size(); ++i) {

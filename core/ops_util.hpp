@@ -32,6 +32,10 @@ Tensor expand_to(const Tensor& g, const Shape& shape);
 // else holds g, its values are moved, not copied; otherwise a recorded reshape.
 Tensor reshaped_to(Tensor g, const Shape& shape);
 
+// kernel(a, b) over two tensors of one shape, into a new array: the elementwise ops' one
+// vectorised pass (core/kernels.hpp).
+Array zip(void (*kernel)(std::size_t, const float*, const float*, float*), const Tensor& a, const Tensor& b);
+
 // A tensor viewed as [outer, n, inner] around `dim`: reductions and softmax loop over it.
 struct DimSplit {
     std::size_t outer = 1, n = 1, inner = 1;
