@@ -10,6 +10,7 @@
 #include "core/ops.hpp"
 #include "core/random.hpp"
 #include "core/safetensors.hpp"
+#include "core/state_dict.hpp"
 #include "core/tape_view.hpp"
 #include "core/tensor.hpp"
 #include "nn/activation.hpp"
