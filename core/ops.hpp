@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,76 @@ Tensor operator*(const Tensor& a, float s);
 Tensor operator*(float s, const Tensor& a);
 Tensor operator/(const Tensor& a, float s);
 Tensor operator/(float s, const Tensor& a);
+
+// ---- ops_compare.cpp ----
+// Comparisons give 1 where the relation holds and 0 elsewhere, as float tensors that are never
+// recorded (requires_grad false): (logits.argmax(1) == y).sum().item() counts the hits. Tensor
+// operands broadcast; a NaN compares as IEEE says (only != holds), as in PyTorch.
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor eq(const Tensor& a, float s);
+Tensor ne(const Tensor& a, float s);
+Tensor lt(const Tensor& a, float s);
+Tensor le(const Tensor& a, float s);
+Tensor gt(const Tensor& a, float s);
+Tensor ge(const Tensor& a, float s);
+Tensor operator==(const Tensor& a, const Tensor& b);
+Tensor operator!=(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, const Tensor& b);
+Tensor operator<=(const Tensor& a, const Tensor& b);
+Tensor operator>(const Tensor& a, const Tensor& b);
+Tensor operator>=(const Tensor& a, const Tensor& b);
+Tensor operator==(const Tensor& a, float s);
+Tensor operator!=(const Tensor& a, float s);
+Tensor operator<(const Tensor& a, float s);
+Tensor operator<=(const Tensor& a, float s);
+Tensor operator>(const Tensor& a, float s);
+Tensor operator>=(const Tensor& a, float s);
+Tensor operator==(float s, const Tensor& a);
+Tensor operator!=(float s, const Tensor& a);
+Tensor operator<(float s, const Tensor& a);
+Tensor operator<=(float s, const Tensor& a);
+Tensor operator>(float s, const Tensor& a);
+Tensor operator>=(float s, const Tensor& a);
+inline Tensor Tensor::eq(const Tensor& o) const { return xg::eq(*this, o); }
+inline Tensor Tensor::ne(const Tensor& o) const { return xg::ne(*this, o); }
+inline Tensor Tensor::lt(const Tensor& o) const { return xg::lt(*this, o); }
+inline Tensor Tensor::le(const Tensor& o) const { return xg::le(*this, o); }
+inline Tensor Tensor::gt(const Tensor& o) const { return xg::gt(*this, o); }
+inline Tensor Tensor::ge(const Tensor& o) const { return xg::ge(*this, o); }
+inline Tensor Tensor::eq(float s) const { return xg::eq(*this, s); }
+inline Tensor Tensor::ne(float s) const { return xg::ne(*this, s); }
+inline Tensor Tensor::lt(float s) const { return xg::lt(*this, s); }
+inline Tensor Tensor::le(float s) const { return xg::le(*this, s); }
+inline Tensor Tensor::gt(float s) const { return xg::gt(*this, s); }
+inline Tensor Tensor::ge(float s) const { return xg::ge(*this, s); }
+// cond ? a : b elementwise, cond, a and b broadcast together, as torch.where. cond is a 0/1
+// tensor (any nonzero counts as true; a comparison's result) and gets no gradient. The gradient
+// goes to a where cond holds and to b elsewhere. A float operand acts as a 0-d tensor.
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& cond, const Tensor& a, float b);
+Tensor where(const Tensor& cond, float a, const Tensor& b);
+Tensor where(const Tensor& cond, float a, float b);
+// Elementwise max/min of a and b, broadcasting, as torch.maximum/minimum. A NaN in either gives
+// NaN. The gradient goes to the input picked; on a tie each gets half, as in PyTorch.
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+// a limited to [min, max] (either bound may be absent, not both), as torch.clamp; min > max gives
+// max everywhere. A NaN in a stays NaN. The gradient is g where min <= a <= max, 0 elsewhere.
+Tensor clamp(const Tensor& a, std::optional<float> min, std::optional<float> max = std::nullopt);
+Tensor clamp_min(const Tensor& a, float min);
+Tensor clamp_max(const Tensor& a, float max);
+inline Tensor Tensor::where(const Tensor& cond, const Tensor& o) const { return xg::where(cond, *this, o); }
+inline Tensor Tensor::where(const Tensor& cond, float o) const { return xg::where(cond, *this, o); }
+inline Tensor Tensor::maximum(const Tensor& o) const { return xg::maximum(*this, o); }
+inline Tensor Tensor::minimum(const Tensor& o) const { return xg::minimum(*this, o); }
+inline Tensor Tensor::clamp(std::optional<float> lo, std::optional<float> hi) const { return xg::clamp(*this, lo, hi); }
+inline Tensor Tensor::clamp_min(float lo) const { return xg::clamp_min(*this, lo); }
+inline Tensor Tensor::clamp_max(float hi) const { return xg::clamp_max(*this, hi); }
 
 // ---- ops_reduce.cpp ----
 Tensor sum(const Tensor& a);  // 0-d result

@@ -1,6 +1,8 @@
 // Broadcasting and dim helpers used by every op family.
 #include "core/ops_util.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace xg::detail {
@@ -41,6 +43,11 @@ Array zip(void (*kernel)(std::size_t, const float*, const float*, float*), const
     Array out = Array::from_shape(a.shape());
     kernel(out.size(), a.data().data(), b.data().data(), out.data());
     return out;
+}
+
+float clamp_value(float x, float lo, float hi) {
+    if (std::isnan(x)) return x;
+    return std::min(std::max(x, lo), hi);  // std::max(x, NaN) is x: a NaN bound is ignored
 }
 
 DimSplit split_at(const Shape& shape, std::size_t dim) {

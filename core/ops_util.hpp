@@ -36,6 +36,10 @@ Tensor reshaped_to(Tensor g, const Shape& shape);
 // vectorised pass (core/kernels.hpp).
 Array zip(void (*kernel)(std::size_t, const float*, const float*, float*), const Tensor& a, const Tensor& b);
 
+// x clamped to [lo, hi] as torch.clamp: min(max(x, lo), hi), so hi wins when lo > hi; a NaN x
+// stays NaN and a NaN bound is ignored (torch 1.13). clamp and clamp_ share it.
+float clamp_value(float x, float lo, float hi);
+
 // A tensor viewed as [outer, n, inner] around `dim`: reductions and softmax loop over it.
 struct DimSplit {
     std::size_t outer = 1, n = 1, inner = 1;

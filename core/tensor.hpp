@@ -39,6 +39,11 @@ public:
     static Tensor randn(const Shape& shape, bool requires_grad = false);  // N(0, 1)
     static Tensor arange(float end);                                      // 0, 1, ..., < end
     static Tensor arange(float start, float end, float step = 1.0f);
+    // `steps` values evenly spaced from start to end, both included, as torch.linspace: with
+    // step = (end - start) / (steps - 1), the first half is start + i·step and the second half
+    // end - (steps - 1 - i)·step, so the ends are exact. The same float32 bits as torch 1.13 on
+    // x86 (its 8-wide blocks included) for steps up to 32768, where torch starts splitting the work.
+    static Tensor linspace(float start, float end, std::int64_t steps);
     // Tensor::from({1, 2, 3}), Tensor::from({{1, 2}, {3, 4}}) (a column: {{1}, {2}}), and 3-D.
     // The 1-D form takes an array so that C++ prefers the nested forms for {{1}, {2}}.
     template <std::size_t N>
@@ -111,6 +116,60 @@ public:
     Tensor unsqueeze(std::int64_t dim) const;
     Tensor slice(std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1) const;
     Tensor select(std::int64_t dim, std::int64_t index) const;
+    Tensor eq(const Tensor& other) const;
+    Tensor ne(const Tensor& other) const;
+    Tensor lt(const Tensor& other) const;
+    Tensor le(const Tensor& other) const;
+    Tensor gt(const Tensor& other) const;
+    Tensor ge(const Tensor& other) const;
+    Tensor eq(float other) const;
+    Tensor ne(float other) const;
+    Tensor lt(float other) const;
+    Tensor le(float other) const;
+    Tensor gt(float other) const;
+    Tensor ge(float other) const;
+    Tensor where(const Tensor& condition, const Tensor& other) const;  // condition ? *this : other
+    Tensor where(const Tensor& condition, float other) const;
+    Tensor maximum(const Tensor& other) const;
+    Tensor minimum(const Tensor& other) const;
+    Tensor clamp(std::optional<float> min, std::optional<float> max = std::nullopt) const;
+    Tensor clamp_min(float min) const;
+    Tensor clamp_max(float max) const;
+
+    // ---- in-place ops (core/ops_inplace.cpp), PyTorch's trailing-underscore methods ----
+    // Each writes into the values, so every handle sharing them (copies, detach()) sees the
+    // change, and returns *this. They are const, as libtorch's: the handle doesn't change, the
+    // values it points to do. A tensor operand broadcasts to this tensor's shape (never the other
+    // way). They run outside the tape: in grad mode they throw, as PyTorch does, on a leaf that
+    // requires grad ("a leaf Variable that requires grad is being used in an in-place operation";
+    // do it under NoGradGuard, as an optimizer step does), and, because xgrad doesn't record
+    // in-place ops, on a result recorded on the tape or with an operand that requires grad.
+    // xgrad has no version counters: PyTorch's check that a tensor saved for backward wasn't
+    // modified in place since does not exist here. Changing such a tensor (under NoGradGuard, or
+    // an input that needs no grad) before backward() silently gives gradients from the new values:
+    // clone() it first. See docs/1-tensor-and-tape.md.
+    const Tensor& add_(const Tensor& other, float alpha = 1.0f) const;  // this += alpha·other (fused)
+    const Tensor& add_(float other, float alpha = 1.0f) const;
+    const Tensor& sub_(const Tensor& other, float alpha = 1.0f) const;  // this -= alpha·other (fused)
+    const Tensor& sub_(float other, float alpha = 1.0f) const;
+    const Tensor& mul_(const Tensor& other) const;
+    const Tensor& mul_(float other) const;
+    const Tensor& div_(const Tensor& other) const;
+    const Tensor& div_(float other) const;
+    const Tensor& zero_() const;
+    const Tensor& fill_(float value) const;
+    const Tensor& copy_(const Tensor& src) const;  // src's values, broadcast to this shape
+    const Tensor& clamp_(std::optional<float> min, std::optional<float> max = std::nullopt) const;
+    const Tensor& clamp_min_(float min) const;
+    const Tensor& clamp_max_(float max) const;
+    const Tensor& operator+=(const Tensor& other) const { return add_(other); }
+    const Tensor& operator+=(float other) const { return add_(other); }
+    const Tensor& operator-=(const Tensor& other) const { return sub_(other); }
+    const Tensor& operator-=(float other) const { return sub_(other); }
+    const Tensor& operator*=(const Tensor& other) const { return mul_(other); }
+    const Tensor& operator*=(float other) const { return mul_(other); }
+    const Tensor& operator/=(const Tensor& other) const { return div_(other); }
+    const Tensor& operator/=(float other) const { return div_(other); }
 
     // For the tape and ops: the shared state behind the handle.
     TensorImpl* impl() const { return impl_.get(); }
@@ -134,7 +193,8 @@ struct TensorImpl {
     bool requires_grad = false;
 };
 
-// Prints like PyTorch: tensor([[1.0000, 2.0000], ...], requires_grad=true)
+// Prints like PyTorch: tensor([[1.0000, 2.0000], ...], requires_grad=True); above 1000 elements,
+// 3 items at each end of every dim around "...", as PyTorch summarises (core/tensor_print.cpp).
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
 }  // namespace xg

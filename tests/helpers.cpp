@@ -26,7 +26,7 @@ namespace {
 
 // Reference numbers from PyTorch per row: "row name<TAB>kind<TAB>values", kind being forward,
 // grad.K (input K's gradient of Σ out·w) or grad2.K (input K's gradient of Σ_k Σ grad_k·u_k).
-const std::map<std::string, std::vector<float>>& op_reference() {
+const std::map<std::string, std::vector<float>>& op_table() {
     static const std::map<std::string, std::vector<float>> table = [] {
         std::map<std::string, std::vector<float>> t;
         std::ifstream in(source_path("tests/reference/ops.txt"));
@@ -42,16 +42,6 @@ const std::map<std::string, std::vector<float>>& op_reference() {
         return t;
     }();
     return table;
-}
-
-const std::vector<float>& op_reference(const std::string& row, const std::string& kind) {
-    const auto& table = op_reference();
-    auto it = table.find(row + "\t" + kind);
-    if (it == table.end()) {
-        throw Error("tests: no PyTorch reference '" + kind + "' for row '" + row +
-                    "': add the row to tests/reference/make_op_reference.py and run it");
-    }
-    return it->second;
 }
 
 Tensor random_like(Stream& s, const Shape& shape) {
@@ -127,6 +117,16 @@ bool register_cases(std::vector<GradCase> cases, Order order, bool reference) {
 }
 
 }  // namespace
+
+const std::vector<float>& op_reference(const std::string& row, const std::string& kind) {
+    const auto& table = op_table();
+    auto it = table.find(row + "\t" + kind);
+    if (it == table.end()) {
+        throw Error("tests: no PyTorch reference '" + kind + "' for row '" + row +
+                    "': add the row to tests/reference/make_op_reference.py and run it");
+    }
+    return it->second;
+}
 
 std::vector<Tensor> make_inputs(const GradCase& c) {
     Stream s(c.name);

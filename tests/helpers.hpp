@@ -70,6 +70,10 @@ inline bool all_close(const Tensor& a, const Tensor& b, float tol = 1e-5f) {
     return all_close(a.data(), b.data(), tol);
 }
 
+// PyTorch's numbers for `kind` ("forward", "grad.0", ...) of `row` in tests/reference/ops.txt
+// (made by make_op_reference.py); an Error names a row the script doesn't have.
+const std::vector<float>& op_reference(const std::string& row, const std::string& kind);
+
 // The numbers recorded under `name` in tests/reference/reference.txt (made by PyTorch).
 std::vector<float> reference(const std::string& name);
 // A path inside the source tree / a fresh temporary file path for this test run.

@@ -7,10 +7,12 @@ For each row: the inputs are drawn from the row's name exactly as tests/helpers.
 (FNV-1a + splitmix64), then PyTorch computes the forward values, the gradient of sum(out * w) for
 every input, and (for ops that claim it) the gradient of sum_k sum(grad_k * u_k), a second
 derivative, with torch.autograd.grad(create_graph=True). Writes tests/reference/ops.txt as
-"row<TAB>kind<TAB>values". The output is committed; CI does not need PyTorch.
+"row<TAB>kind<TAB>values" (and torch.linspace's values the same way), and how PyTorch prints
+large tensors to tests/reference/print.txt. The output is committed; CI does not need PyTorch.
 
 To add an op: add its row here with the same name, shapes and domain as in its test file.
 """
+import math
 import os
 
 import torch
@@ -122,6 +124,30 @@ row("erf: grad", [[2, 3]], lambda x: torch.erf(x[0] * 2.0))
 row("composite: grad, exp(sin(a) * b) / (1 + b²)", [[2, 3], [3]],
     lambda x: torch.exp(torch.sin(x[0]) * x[1]) / (1.0 + x[1] * x[1]))
 
+# ---- tests/test_ops_compare.cpp ----
+# distinct inputs (a ramp 0.1 apart: -0.6 ... 0.5 for 12 values) keep clamp's bounds off them.
+row("clamp: grad, min -0.35 max 0.25", [[3, 4]], lambda x: torch.clamp(x[0], -0.35, 0.25), "distinct")
+row("clamp: grad, min only -0.15", [[3, 4]], lambda x: torch.clamp(x[0], min=-0.15), "distinct")
+row("clamp: grad, max only 0.25", [[2, 3]], lambda x: torch.clamp(x[0], max=0.25), "distinct")
+row("clamp: grad, min above max gives max", [[2, 3]], lambda x: torch.clamp(x[0], 0.25, -0.15), "distinct")
+row("clamp: grad, clamp(x) * x", [[3, 4]], lambda x: torch.clamp(x[0], -0.35, 0.25) * x[0], "distinct")
+row("clamp_min: grad", [[3, 4]], lambda x: torch.clamp_min(x[0], 0.05), "distinct")
+row("clamp_max: grad", [[3, 4]], lambda x: torch.clamp_max(x[0], -0.05), "distinct")
+row("maximum: grad, equal shapes [2, 3]", [[2, 3], [2, 3]], lambda x: torch.maximum(x[0], x[1]))
+row("maximum: grad, broadcast [3, 1] and [1, 4]", [[3, 1], [1, 4]], lambda x: torch.maximum(x[0], x[1]))
+row("maximum: grad, maximum(a, b) * a", [[2, 3], [3]], lambda x: torch.maximum(x[0], x[1]) * x[0])
+row("minimum: grad, equal shapes [2, 3]", [[2, 3], [2, 3]], lambda x: torch.minimum(x[0], x[1]))
+row("minimum: grad, broadcast [2, 3] and [3]", [[2, 3], [3]], lambda x: torch.minimum(x[0], x[1]))
+row("minimum: grad, minimum(a, b) * b", [[4, 1, 3], [2, 3]], lambda x: torch.minimum(x[0], x[1]) * x[1])
+row("where: grad, cond a > 0 picks a or b [2, 3]", [[2, 3], [2, 3]],
+    lambda x: torch.where(x[0] > 0, x[0], x[1]), "off_zero")
+row("where: grad, broadcast cond [2, 1], a [3], b [2, 3]", [[2, 1], [3], [2, 3]],
+    lambda x: torch.where(x[0] > 0, x[1], x[2]), "off_zero")
+row("where: grad, float operands", [[2, 3]],
+    lambda x: torch.where(x[0] > 0, x[0] * x[0], -0.5) + torch.where(x[0] < 0, 2.0, x[0]), "off_zero")
+row("where: grad, where(cond, a * b, b) with b broadcast", [[2, 3], [3]],
+    lambda x: torch.where(x[0] > 0, x[0] * x[1], x[1]), "off_zero")
+
 # ---- tests/test_ops_activation.cpp ----
 row("relu: grad", [[3, 4]], lambda x: torch.relu(x[0]), "off_zero")
 row("leaky_relu: grad, slope 0.1", [[3, 4]], lambda x: F.leaky_relu(x[0], 0.1), "off_zero")
@@ -213,6 +239,12 @@ first("cross_entropy: grad, none", [[3, 4]], lambda v: F.cross_entropy(v[0], CLA
 # ---- tests/test_docs.cpp (docs/4-adding-an-op.md's example op, not in core) ----
 row("softplus: grad", [[3, 4]], lambda x: F.softplus(x[0]))
 
+# Values with no gradient, written as "name<TAB>forward<TAB>values": torch.linspace in float32
+# (tests/test_tensor.cpp builds the same names).
+LINSPACE = [(-1.0, 1.0, 7), (0.0, 1.0, 100), (-3.7, 12.1, 1001), (5.0, -2.0, 33), (0.1, 0.7, 1000),
+            (-10.0, 10.0, 5000), (3.0, 3.0, 4), (2.0, 5.0, 1), (0.0, 1.0, 2), (1e6, -1e6, 77), (0.0, 1.0, 0),
+            (-math.pi, math.pi, 2000), (0.0, 1.0, 20), (-2.0, 7.0, 31), (0.0, 1.0, 4099)]
+
 
 def fmt(t):
     return " ".join("%.9g" % v for v in t.detach().double().flatten().tolist())
@@ -235,6 +267,23 @@ for name, shapes, fn, domain, second in rows:
         for k, hk in enumerate(h):
             lines.append("%s\tgrad2.%d\t%s" % (name, k, fmt(torch.zeros_like(x[k]) if hk is None else hk)))
 
+for start, end, steps in LINSPACE:
+    lines.append("linspace(%r, %r, %d)\tforward\t%s" % (start, end, steps, fmt(torch.linspace(start, end, steps))))
+
 with open(os.path.join(here, "ops.txt"), "w") as f:
     f.write("\n".join(lines) + "\n")
 print("wrote %d rows to tests/reference/ops.txt" % len(rows))
+
+# How PyTorch prints large tensors (summarised above 1000 elements), for tests/test_tensor.cpp:
+# each case is arange(n) * scale + shift reshaped, values exact in float and kept where PyTorch
+# prints 4 fixed decimals, as xgrad always does. Written as "=== name" followed by the text.
+PRINT = [((2, 784), 0.25, -100.0, False), ((2000,), 0.5, -300.0, False), ((8, 9, 20), 0.125, -100.0, True),
+         ((2, 3, 20, 20), 0.25, 1.0, False), ((7, 11, 13), 0.25, 1.0, False), ((2, 600), 0.125, -50.0, True)]
+blocks = ["# made by make_op_reference.py with torch %s; '=== name' then str(tensor)" % torch.__version__]
+for shape, scale, shift, requires_grad in PRINT:
+    t = (torch.arange(float(numel(shape))) * scale + shift).reshape(shape).requires_grad_(requires_grad)
+    name = "%s * %r + %r%s" % (list(shape), scale, shift, ", requires_grad" if requires_grad else "")
+    blocks.append("=== %s\n%s" % (name, str(t)))
+with open(os.path.join(here, "print.txt"), "w") as f:
+    f.write("\n".join(blocks) + "\n")
+print("wrote %d printing cases to tests/reference/print.txt" % len(PRINT))
