@@ -5,7 +5,8 @@
 // Binary ops broadcast like NumPy/PyTorch; a broadcast input's gradient is summed back to its shape.
 // Every op here is differentiable to any order (backward is built from these same ops), except
 // the fused kernels marked "first-order": conv2d, the pools and batch_norm (and, in
-// nn/functional, cross_entropy and binary_cross_entropy).
+// nn/functional, cross_entropy and binary_cross_entropy), and the comparisons and argmax, which
+// are never recorded. In-place ops are Tensor methods (tensor.hpp, ops_inplace.cpp).
 #pragma once
 
 #include <cstdint>

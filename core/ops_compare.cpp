@@ -55,22 +55,23 @@ Tensor routed(const Tensor& g, Array w) {
     return where(mask, g * mask, 0.0f);
 }
 
-// The shared body of minimum and maximum; `pick_a(x, y)` is true where a's entry is the result.
-// d/da = g where a was picked, g/2 on ties (PyTorch's rule), 0 elsewhere; d/db likewise. A NaN in
-// either gives NaN, and its gradient reaches both inputs in full, as in PyTorch.
-template <class PickA>
-Tensor min_or_max(const char* op, const Tensor& a, const Tensor& b, PickA pick_a) {
+// The shared body of minimum and maximum; `beaten(x, y)` is true where y strictly wins over x
+// (x < y for maximum). A NaN in either gives NaN. d/da = g where a's entry is the result, g/2
+// on a tie (PyTorch's rule), 0 where b's strictly won; a NaN entry sends g to both inputs in
+// full, as in PyTorch. d/db likewise.
+template <class Beaten>
+Tensor min_or_max(const char* op, const Tensor& a, const Tensor& b, Beaten beaten) {
     const Shape shape = broadcast_shapes(op, a.shape(), b.shape());
-    Tensor out(broadcast_map(shape, a.data(), b.data(), [pick_a](float x, float y) {
+    Tensor out(broadcast_map(shape, a.data(), b.data(), [beaten](float x, float y) {
         if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<float>::quiet_NaN();
-        return pick_a(x, y) ? x : y;
+        return beaten(x, y) ? y : x;
     }));
-    record(op, out, {a, b}, [a, b, shape, pick_a](Tensor g) {
-        // Weight of a's entry: 1/2 on a tie, 0 where b was strictly picked, 1 otherwise (NaN too).
-        auto weight = [pick_a](float x, float y) { return x == y ? 0.5f : (pick_a(y, x) && x != y ? 0.0f : 1.0f); };
+    record(op, out, {a, b}, [a, b, shape, beaten](Tensor g) {
+        // The share of g that x's input gets at each entry: 1/2, 0 or 1 (a NaN compares false).
+        auto share = [beaten](float x, float y) { return x == y ? 0.5f : beaten(x, y) ? 0.0f : 1.0f; };
         Tensor da, db;
-        if (a.requires_grad()) da = sum_to(routed(g, broadcast_map(shape, a.data(), b.data(), weight)), a.shape());
-        if (b.requires_grad()) db = sum_to(routed(g, broadcast_map(shape, b.data(), a.data(), weight)), b.shape());
+        if (a.requires_grad()) da = sum_to(routed(g, broadcast_map(shape, a.data(), b.data(), share)), a.shape());
+        if (b.requires_grad()) db = sum_to(routed(g, broadcast_map(shape, b.data(), a.data(), share)), b.shape());
         return Tensors{da, db};
     });
     return out;
@@ -173,8 +174,10 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     Array values = Array::from_shape(shape);
     for (std::size_t i = 0; i < values.size(); ++i) values.data()[i] = c[i] != 0.0f ? x[i] : y[i];
     Tensor out(std::move(values));
+    // The closure keeps cond's values, not its history (a recorded cond's graph may go).
     record("where", out, {a, b},
-           [cond, sa = a.shape(), sb = b.shape(), na = a.requires_grad(), nb = b.requires_grad()](Tensor g) {
+           [cond = cond.detach(), sa = a.shape(), sb = b.shape(), na = a.requires_grad(),
+            nb = b.requires_grad()](Tensor g) {
                return Tensors{na ? sum_to(where(cond, g, 0.0f), sa) : Tensor(),
                               nb ? sum_to(where(cond, 0.0f, g), sb) : Tensor()};
            });
@@ -187,10 +190,10 @@ Tensor where(const Tensor& cond, float a, float b) { return where(cond, scalar(a
 // ---- minimum, maximum, clamp ----
 
 Tensor maximum(const Tensor& a, const Tensor& b) {
-    return min_or_max("maximum", a, b, [](float x, float y) { return x >= y; });
+    return min_or_max("maximum", a, b, [](float x, float y) { return x < y; });
 }
 Tensor minimum(const Tensor& a, const Tensor& b) {
-    return min_or_max("minimum", a, b, [](float x, float y) { return x <= y; });
+    return min_or_max("minimum", a, b, [](float x, float y) { return x > y; });
 }
 
 // min(max(a, min), max): a bound larger than the other wins (PyTorch's order). A NaN in a stays

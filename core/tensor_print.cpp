@@ -20,6 +20,7 @@ constexpr std::size_t kEdgeItems = 3;     // items kept at each end of a summari
 constexpr std::size_t kLineWidth = 80;    // summarised rows and suffixes wrap at this width
 
 std::string fixed4(float v) {
+    if (std::isnan(v)) return "nan";  // PyTorch's spelling; the stream writes "-nan" for 0/0
     std::ostringstream s;
     s << std::fixed << std::setprecision(4) << v;
     return s.str();

@@ -159,3 +159,14 @@ TEST_CASE("in-place: under NoGradGuard a leaf or a recorded result may be writte
     CHECK(same(w, Tensor::from({2, 2})));
     CHECK(w.requires_grad());
 }
+
+TEST_CASE("in-place: without version counters a saved input's new values reach backward", "[inplace]") {
+    // docs/1-tensor-and-tape.md: PyTorch's backward would stop here ("modified by an inplace
+    // operation"); xgrad can't tell, and mul's backward reads x as it is now.
+    Tensor w = Tensor::from({1, 1}).requires_grad_();
+    Tensor x = Tensor::from({2, 3});
+    Tensor y = (w * x).sum();
+    x.mul_(10.0f);
+    y.backward();
+    CHECK(same(w.grad(), Tensor::from({20, 30})));
+}

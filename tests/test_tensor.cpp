@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -71,6 +72,13 @@ TEST_CASE("Tensor: printing spells requires_grad=True as PyTorch", "[tensor][pri
     std::ostringstream s;
     s << Tensor::from({1, 2}).requires_grad_();
     CHECK(s.str() == "tensor([1.0000, 2.0000], requires_grad=True)");
+}
+
+TEST_CASE("Tensor: printing shows NaN and inf as PyTorch spells them", "[tensor][print]") {
+    const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+    std::ostringstream s;
+    s << Tensor::from({-nan, nan, -inf, 1.0f});  // -nan: the sign bit 0/0 sets on x86
+    CHECK(s.str() == "tensor([nan, nan, -inf, 1.0000])");
 }
 
 namespace {
