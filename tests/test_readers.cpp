@@ -215,3 +215,23 @@ TEST_CASE("IDX: anything after the data or after the gzip stream is an error nam
     write(path, gz);
     CHECK(data::read_idx(path, 3).dims == std::vector<std::uint32_t>{2, 2, 3});
 }
+
+TEST_CASE("IDX: every regression file in the fuzz corpus is an xg::Error, and every seed reads", "[readers][errors]") {
+    // tests/fuzz/corpus/idx/: seeds (valid files) and regression-* files (hostile ones, each a
+    // case above in miniature: a 4 KB bomb, trailing data, a second member, a header's claim).
+    std::size_t regressions = 0, seeds = 0;
+    for (const auto& entry : fs::directory_iterator(test::source_path("tests/fuzz/corpus/idx"))) {
+        const std::string path = entry.path().string(), name = entry.path().filename().string();
+        const std::size_t dims = name.find("labels") != std::string::npos ? 1 : 3;
+        INFO(name);
+        if (name.rfind("regression-", 0) == 0) {
+            CHECK_THROWS_AS(data::read_idx(path, dims), Error);
+            ++regressions;
+        } else {
+            CHECK_NOTHROW(data::read_idx(path, dims));
+            ++seeds;
+        }
+    }
+    CHECK(regressions >= 8);
+    CHECK(seeds >= 5);
+}
