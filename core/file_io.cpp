@@ -48,6 +48,7 @@ std::string read_regular_file(const std::string& who, const std::string& path, s
     struct stat st {};
     if (::fstat(f.fd, &st) != 0) throw Error(who + ": can't stat " + path + " (" + errno_text(errno) + ")");
     if (!S_ISREG(st.st_mode)) throw Error(who + ": " + path + " is " + kind_of(st.st_mode) + ", not a regular file");
+    ::fcntl(f.fd, F_SETFL, ::fcntl(f.fd, F_GETFL) & ~O_NONBLOCK);  // plain blocking reads from here on
     const auto size = static_cast<std::uint64_t>(st.st_size);
     if (size > max_bytes) {
         throw Error(who + ": " + path + " is " + format_number(size) + " bytes, more than the " +

@@ -9,7 +9,8 @@ namespace xg {
 
 // The bytes of the regular file `path` (symlinks followed). Errors start with `who` ("IDX",
 // "safetensors") and name the path: it can't be opened (and why), it is a directory, a device,
-// a FIFO or a socket, it is larger than `max_bytes`, or it shrank while being read.
+// a FIFO or a socket, it is larger than `max_bytes` (UINT64_MAX: only memory limits it), or it
+// shrank while being read.
 std::string read_regular_file(const std::string& who, const std::string& path, std::uint64_t max_bytes);
 
 }  // namespace xg

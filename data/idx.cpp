@@ -139,13 +139,18 @@ Limit cap_limit() {
     return {max_idx_data_bytes, "the " + format_number(max_idx_data_bytes) + " bytes xgrad reads from one IDX file"};
 }
 
-// Header, then exactly the bytes the dims need, then a one-byte probe that must find nothing.
-IdxFile parse_from(Source& src, std::size_t expected_dims, const std::string& what, const Limit& limit) {
+// The magic and one uint32 per dim; the magic's last byte holds the dims count.
+std::size_t header_bytes(std::size_t expected_dims, const std::string& what) {
     if (expected_dims == 0 || expected_dims > 255) {
         throw Error("IDX: " + what + ": expected_dims " + format_number(expected_dims) + " is not in 1..255");
     }
+    return 4 + 4 * expected_dims;
+}
+
+// Header, then exactly the bytes the dims need, then a one-byte probe that must find nothing.
+IdxFile parse_from(Source& src, std::size_t expected_dims, const std::string& what, const Limit& limit) {
+    const std::size_t header = header_bytes(expected_dims, what);
     const std::uint32_t expected_magic = 0x00000800u | static_cast<std::uint32_t>(expected_dims);
-    const std::size_t header = 4 + 4 * expected_dims;
     std::vector<std::uint8_t> head(header);
     const std::size_t got_magic = src.read(head.data(), 4);
     if (got_magic < 4) {
@@ -191,7 +196,7 @@ IdxFile parse_from(Source& src, std::size_t expected_dims, const std::string& wh
 
 IdxFile parse_idx(const std::string& bytes, std::size_t expected_dims, const std::string& what) {
     RawSource src(bytes);
-    const std::size_t header = 4 + 4 * expected_dims;
+    const std::size_t header = header_bytes(expected_dims, what);
     const std::uint64_t available = bytes.size() > header ? bytes.size() - header : 0;
     const Limit in_file{available, "the " + format_number(available) + " data bytes the file has"};
     return parse_from(src, expected_dims, what, tighter(in_file, cap_limit()));

@@ -184,6 +184,7 @@ TEST_CASE("IDX: a gzip header claiming more than its file can inflate to is refu
     // Dims whose product would wrap 64 bits are caught at the first dim that passes the limit.
     CHECK_THROWS_WITH(data::parse_idx_gz(gzip(images_header(0xffffffff, 0xffffffff, 0xffffffff)), 3, "wrap.gz"),
                       Catch::Contains("dims at decompressed byte 4 need more than"));
+    CHECK_THROWS_WITH(data::parse_idx("", 256, "many"), Catch::Contains("expected_dims 256 is not in 1..255"));
     CHECK_THROWS_WITH(data::parse_idx(images_header(0x10000, 0x10000, 0x10000), 3, "wrap"),
                       Catch::Contains("dims at byte 4 need more than the 0 data bytes the file has"));
 }
