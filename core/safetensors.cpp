@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "core/format.hpp"
 
 namespace xg::safetensors {
@@ -152,11 +153,7 @@ void save(const File& file, const std::string& path) {
 }
 
 File load(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("safetensors: can't open " + path);
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    return from_bytes(buffer.str(), path);
+    return from_bytes(read_regular_file("safetensors", path, std::numeric_limits<std::uint64_t>::max()), path);
 }
 
 }  // namespace xg::safetensors

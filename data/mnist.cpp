@@ -21,8 +21,11 @@ XGRAD_TARGET_CLONES void bytes_to_floats(const std::uint8_t* __restrict src, flo
 std::string MNIST::find_file(const std::string& root, const std::string& name) {
     namespace fs = std::filesystem;
     for (const std::string& candidate : {name, name + ".gz"}) {
+        // A name that exists but isn't a regular file (a directory, a FIFO, a link to /dev/zero)
+        // is returned too: read_idx then says what it is, rather than "no such file" here.
         const fs::path p = fs::path(root) / candidate;
-        if (fs::is_regular_file(p)) return p.string();
+        std::error_code ec;
+        if (fs::exists(p, ec)) return p.string();
     }
     throw Error("MNIST: no " + name + " or " + name + ".gz in '" + root +
                 "'. Fashion-MNIST comes with Debian's dataset-fashion-mnist package "
@@ -34,8 +37,8 @@ MNIST::MNIST(const std::string& root, bool train, std::optional<Normalize> norma
     const std::string prefix = train ? "train" : "t10k";
     const std::string image_path = find_file(root, prefix + "-images-idx3-ubyte");
     const std::string label_path = find_file(root, prefix + "-labels-idx1-ubyte");
-    IdxFile images = parse_idx(read_file_maybe_gz(image_path), 3, image_path);
-    IdxFile labels = parse_idx(read_file_maybe_gz(label_path), 1, label_path);
+    IdxFile images = read_idx(image_path, 3);
+    IdxFile labels = read_idx(label_path, 1);
     if (images.dims[0] != labels.dims[0]) {
         throw Error("MNIST: " + image_path + " has " + format_number(images.dims[0]) + " images but " + label_path +
                     " has " + format_number(labels.dims[0]) + " labels");
