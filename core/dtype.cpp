@@ -29,7 +29,9 @@ std::optional<Dtype> dtype_from_name(std::string_view name) {
 
 std::size_t dtype_size(Dtype dtype) { return sizes[static_cast<int>(dtype)]; }
 
-bool is_integer(Dtype dtype) { return dtype != Dtype::F32 && dtype != Dtype::F16 && dtype != Dtype::BF16 && dtype != Dtype::F64; }
+bool is_integer(Dtype dtype) {
+    return dtype != Dtype::F32 && dtype != Dtype::F16 && dtype != Dtype::BF16 && dtype != Dtype::F64;
+}
 
 float half_to_float(std::uint16_t h) {
     const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
@@ -51,9 +53,9 @@ float half_to_float(std::uint16_t h) {
 std::uint16_t float_to_half(float value) {
     const std::uint32_t x = std::bit_cast<std::uint32_t>(value), a = x & 0x7fffffffu;
     const auto sign = static_cast<std::uint16_t>((x >> 16) & 0x8000u);
-    if (a > 0x7f800000u) return sign | 0x7e00u;     // NaN
-    if (a >= 0x477ff000u) return sign | 0x7c00u;    // >= 65520 (halfway past the max 65504, odd): inf
-    if (a >= 0x38800000u) {                         // >= 2^-14: a normal half
+    if (a > 0x7f800000u) return sign | 0x7e00u;                   // NaN
+    if (a >= 0x477ff000u) return sign | 0x7c00u;                  // >= 65520 (halfway past the max 65504, odd): inf
+    if (a >= 0x38800000u) {                                       // >= 2^-14: a normal half
         const std::uint32_t rebiased = a - ((127u - 15u) << 23);  // exponent rebiased, 23 mantissa bits
         return static_cast<std::uint16_t>(sign | shift_round_even(rebiased, 13));  // a carry bumps the exponent: right
     }

@@ -13,7 +13,7 @@ namespace xg {
 
 enum class Dtype : std::uint8_t { F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL };
 
-const char* dtype_name(Dtype dtype);                         // "F32", as in a safetensors header
+const char* dtype_name(Dtype dtype);                          // "F32", as in a safetensors header
 std::optional<Dtype> dtype_from_name(std::string_view name);  // nullopt for a name not listed above
 std::size_t dtype_size(Dtype dtype);                          // bytes per element
 bool is_integer(Dtype dtype);                                 // I64 ... U8 and BOOL

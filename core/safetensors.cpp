@@ -45,25 +45,25 @@ void decode(Dtype dtype, const char* p, std::size_t count, float* out, const std
     const std::size_t size = dtype_size(dtype);
     for (std::size_t i = 0; i < count; ++i, p += size) {
         switch (dtype) {
-        case Dtype::F32: out[i] = std::bit_cast<float>(read_le<std::uint32_t>(p)); break;
-        case Dtype::F16: out[i] = half_to_float(read_le<std::uint16_t>(p)); break;
-        case Dtype::BF16: out[i] = bfloat16_to_float(read_le<std::uint16_t>(p)); break;
-        case Dtype::F64: out[i] = double_to_float(std::bit_cast<double>(read_le<std::uint64_t>(p))); break;
-        // Integers convert with rounding to nearest: exact up to 2^24 in magnitude.
-        case Dtype::I64: out[i] = static_cast<float>(static_cast<std::int64_t>(read_le<std::uint64_t>(p))); break;
-        case Dtype::I32: out[i] = static_cast<float>(static_cast<std::int32_t>(read_le<std::uint32_t>(p))); break;
-        case Dtype::I16: out[i] = static_cast<float>(static_cast<std::int16_t>(read_le<std::uint16_t>(p))); break;
-        case Dtype::I8: out[i] = static_cast<float>(static_cast<std::int8_t>(*p)); break;
-        case Dtype::U8: out[i] = static_cast<float>(static_cast<unsigned char>(*p)); break;
-        case Dtype::BOOL: {
-            const auto byte = static_cast<unsigned char>(*p);
-            if (byte > 1) {
-                fail(what, where + ": BOOL element " + format_number(i) + " at byte " + format_number(offset + i) +
-                               " is " + format_number(static_cast<unsigned>(byte)) + ", not 0 or 1");
+            case Dtype::F32: out[i] = std::bit_cast<float>(read_le<std::uint32_t>(p)); break;
+            case Dtype::F16: out[i] = half_to_float(read_le<std::uint16_t>(p)); break;
+            case Dtype::BF16: out[i] = bfloat16_to_float(read_le<std::uint16_t>(p)); break;
+            case Dtype::F64: out[i] = double_to_float(std::bit_cast<double>(read_le<std::uint64_t>(p))); break;
+            // Integers convert with rounding to nearest: exact up to 2^24 in magnitude.
+            case Dtype::I64: out[i] = static_cast<float>(static_cast<std::int64_t>(read_le<std::uint64_t>(p))); break;
+            case Dtype::I32: out[i] = static_cast<float>(static_cast<std::int32_t>(read_le<std::uint32_t>(p))); break;
+            case Dtype::I16: out[i] = static_cast<float>(static_cast<std::int16_t>(read_le<std::uint16_t>(p))); break;
+            case Dtype::I8: out[i] = static_cast<float>(static_cast<std::int8_t>(*p)); break;
+            case Dtype::U8: out[i] = static_cast<float>(static_cast<unsigned char>(*p)); break;
+            case Dtype::BOOL: {
+                const auto byte = static_cast<unsigned char>(*p);
+                if (byte > 1) {
+                    fail(what, where + ": BOOL element " + format_number(i) + " at byte " + format_number(offset + i) +
+                                   " is " + format_number(static_cast<unsigned>(byte)) + ", not 0 or 1");
+                }
+                out[i] = byte;
+                break;
             }
-            out[i] = byte;
-            break;
-        }
         }
     }
 }
@@ -84,28 +84,28 @@ void encode(Dtype dtype, const Array& a, const std::string& name, std::string& o
     const float* v = a.data();
     for (std::size_t i = 0; i < a.size(); ++i) {
         switch (dtype) {
-        case Dtype::F32: write_le(out, std::bit_cast<std::uint32_t>(v[i])); break;
-        case Dtype::F16: write_le(out, float_to_half(v[i])); break;
-        case Dtype::BF16: write_le(out, float_to_bfloat16(v[i])); break;
-        case Dtype::F64: write_le(out, std::bit_cast<std::uint64_t>(static_cast<double>(v[i]))); break;
-        case Dtype::I64:
-            write_le(out, static_cast<std::uint64_t>(exact_integer<std::int64_t>(v[i], dtype, name, i)));
-            break;
-        case Dtype::I32:
-            write_le(out, static_cast<std::uint32_t>(exact_integer<std::int32_t>(v[i], dtype, name, i)));
-            break;
-        case Dtype::I16:
-            write_le(out, static_cast<std::uint16_t>(exact_integer<std::int16_t>(v[i], dtype, name, i)));
-            break;
-        case Dtype::I8: out.push_back(static_cast<char>(exact_integer<std::int8_t>(v[i], dtype, name, i))); break;
-        case Dtype::U8: out.push_back(static_cast<char>(exact_integer<std::uint8_t>(v[i], dtype, name, i))); break;
-        case Dtype::BOOL:
-            if (v[i] != 0.0f && v[i] != 1.0f) {
-                throw Error("safetensors: tensor '" + name + "' element " + format_number(i) + " is " +
-                            format_number(v[i]) + ", which BOOL can't hold (0 or 1)");
-            }
-            out.push_back(static_cast<char>(v[i] == 1.0f));
-            break;
+            case Dtype::F32: write_le(out, std::bit_cast<std::uint32_t>(v[i])); break;
+            case Dtype::F16: write_le(out, float_to_half(v[i])); break;
+            case Dtype::BF16: write_le(out, float_to_bfloat16(v[i])); break;
+            case Dtype::F64: write_le(out, std::bit_cast<std::uint64_t>(static_cast<double>(v[i]))); break;
+            case Dtype::I64:
+                write_le(out, static_cast<std::uint64_t>(exact_integer<std::int64_t>(v[i], dtype, name, i)));
+                break;
+            case Dtype::I32:
+                write_le(out, static_cast<std::uint32_t>(exact_integer<std::int32_t>(v[i], dtype, name, i)));
+                break;
+            case Dtype::I16:
+                write_le(out, static_cast<std::uint16_t>(exact_integer<std::int16_t>(v[i], dtype, name, i)));
+                break;
+            case Dtype::I8: out.push_back(static_cast<char>(exact_integer<std::int8_t>(v[i], dtype, name, i))); break;
+            case Dtype::U8: out.push_back(static_cast<char>(exact_integer<std::uint8_t>(v[i], dtype, name, i))); break;
+            case Dtype::BOOL:
+                if (v[i] != 0.0f && v[i] != 1.0f) {
+                    throw Error("safetensors: tensor '" + name + "' element " + format_number(i) + " is " +
+                                format_number(v[i]) + ", which BOOL can't hold (0 or 1)");
+                }
+                out.push_back(static_cast<char>(v[i] == 1.0f));
+                break;
         }
     }
 }
@@ -175,7 +175,8 @@ std::string to_bytes(const File& file) {
     std::string out;
     write_le(out, static_cast<std::uint64_t>(json.size()));
     out += json;
-    for (std::size_t i : layout) encode(file.dtype(file.tensors[i].first), file.tensors[i].second, file.tensors[i].first, out);
+    for (std::size_t i : layout)
+        encode(file.dtype(file.tensors[i].first), file.tensors[i].second, file.tensors[i].first, out);
     return out;
 }
 
@@ -198,7 +199,8 @@ File from_bytes(const std::string& bytes, const std::string& what) {
     }
     if (!header.is_object()) fail(what, "header at byte 8 is not a JSON object");
     if (auto dup = duplicate_key(json))
-        fail(what, "the header has the key '" + dup->first + "' twice (again at byte " + format_number(8 + dup->second) + ")");
+        fail(what, "the header has the key '" + dup->first + "' twice (again at byte " +
+                       format_number(8 + dup->second) + ")");
 
     const std::uint64_t data_start = 8 + n, data_size = bytes.size() - data_start;
     File file;

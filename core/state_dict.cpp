@@ -54,7 +54,8 @@ Dtype StateDict::dtype(const std::string& name) const {
 
 StateDict StateDict::clone() const {
     StateDict out{{}, metadata, dtypes};
-    for (const auto& [key, tensor] : tensors) out.tensors.emplace_back(key, tensor.defined() ? Tensor(tensor.data()) : Tensor());
+    for (const auto& [key, tensor] : tensors)
+        out.tensors.emplace_back(key, tensor.defined() ? Tensor(tensor.data()) : Tensor());
     return out;
 }
 

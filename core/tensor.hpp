@@ -37,12 +37,14 @@ class Tensor {
 public:
     Tensor() = default;  // undefined: defined() is false, as a default torch::Tensor
     Tensor(const Tensor& other) : impl_(other.impl_) {
-        if (detail::tensor_remap) [[unlikely]] remap();
+        if (detail::tensor_remap) [[unlikely]]
+            remap();
     }
     Tensor(Tensor&&) noexcept = default;
     Tensor& operator=(const Tensor& other) {
         impl_ = other.impl_;
-        if (detail::tensor_remap) [[unlikely]] remap();
+        if (detail::tensor_remap) [[unlikely]]
+            remap();
         return *this;
     }
     Tensor& operator=(Tensor&&) noexcept = default;

@@ -48,8 +48,9 @@ Tensor BatchNorm::forward(const Tensor& x) {
 
 std::string BatchNorm::extra_repr() const {
     std::ostringstream s;
-    s << num_features << ", eps=" << format_number(eps) << ", momentum=" << (momentum ? format_number(*momentum) : "None")
-      << ", affine=" << (affine ? "true" : "false") << ", track_running_stats=true";
+    s << num_features << ", eps=" << format_number(eps)
+      << ", momentum=" << (momentum ? format_number(*momentum) : "None") << ", affine=" << (affine ? "true" : "false")
+      << ", track_running_stats=true";
     return s.str();
 }
 

@@ -28,9 +28,7 @@ class Residual : public Module {
 public:
     template <class M>
     requires std::is_base_of_v<Module, std::decay_t<M>>
-    explicit Residual(M&& block) {
-        register_module("block", std::forward<M>(block));
-    }
+    explicit Residual(M&& block) { register_module("block", std::forward<M>(block)); }
     Tensor forward(const Tensor& x) override;
     Shape output_shape(const Shape& input_shape) override;
     // Looked up in the registry (not kept as a pointer), so that a clone runs its own block.

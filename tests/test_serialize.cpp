@@ -47,7 +47,8 @@ TEST_CASE("nn::load: a missing name, a wrong shape or an extra tensor is named, 
                                       "checkpoint, the shape in current model is [5, 3]"));
     CHECK(test::all_close(wider.at<nn::Linear>(0).weight, before, 0.0f));
     auto deeper = nn::Sequential(nn::Linear(3, 4), nn::ReLU(), nn::Linear(4, 1));
-    CHECK_THROWS_WITH(nn::load(deeper, path), Catch::Contains("Missing key(s) in state_dict: \"2.weight\", \"2.bias\"."));
+    CHECK_THROWS_WITH(nn::load(deeper, path),
+                      Catch::Contains("Missing key(s) in state_dict: \"2.weight\", \"2.bias\"."));
     auto no_bias = nn::Sequential(nn::Linear(3, 4, false));
     CHECK_THROWS_WITH(nn::load(no_bias, path), Catch::Contains("Unexpected key(s) in state_dict: \"0.bias\"."));
     CHECK_THROWS_WITH(nn::load(no_bias, test::temp_path("does-not-exist")), Catch::Contains("can't open"));
