@@ -178,15 +178,7 @@ private:
     friend std::ostream& operator<<(std::ostream& os, const Module& m);
 };
 
-// A deep copy of `module`, as copy.deepcopy(model): its own parameters and buffers (values copied,
-// requires_grad kept, no grad, as deepcopy of a Parameter), its own children, the training flag,
-// and the forward hooks (the same functions; removing a handle from the original leaves the
-// clone's). Tensors shared within the module (tied weights) stay shared within the clone.
-// Done by M's copy constructor with copies made deep for its duration, so a class of your own
-// needs no code: its layer members and Tensor members land on the clone's (see
-// core/tensor_remap.hpp). A child added to a Sequential as a bare ModulePtr has no known class
-// and can't be cloned (an Error names it). Throws if `module` is of a class derived from M (the
-// copy would be cut down to an M).
+// nn::clone's machinery (nn/module.cpp), not for direct use.
 struct CloneAccess {
     struct Memo;  // what the running clone has copied (nn/module.cpp)
     static void check_type(const Module& module, const std::type_info& type);
@@ -207,6 +199,15 @@ struct CloneAccess {
     }
 };
 
+// A deep copy of `module`, as copy.deepcopy(model): its own parameters and buffers (values copied,
+// requires_grad kept, no grad, as deepcopy of a Parameter), its own children, the training flag,
+// and the forward hooks (the same functions; removing a handle from the original leaves the
+// clone's). Tensors shared within the module (tied weights) stay shared within the clone.
+// Done by M's copy constructor with copies made deep for its duration, so a class of your own
+// needs no code: its layer members and Tensor members land on the clone's (see
+// core/tensor_remap.hpp). A child added to a Sequential as a bare ModulePtr has no known class
+// and can't be cloned (an Error names it). Throws if `module` is of a class derived from M (the
+// copy would be cut down to an M).
 template <class M>
 M clone(const M& module) {
     static_assert(std::is_base_of_v<Module, M>, "nn::clone copies nn::Module subclasses");
