@@ -17,84 +17,7 @@
 
 namespace xg::nn {
 
-// What one nn::clone has copied so far: each original registry, module object and tensor mapped
-// to its copy, so that anything reached twice (a layer member and its registered child, tied
-// weights) is copied once and stays shared in the clone, as deepcopy's memo.
-struct CloneAccess::Memo {
-    std::unordered_map<const Module::State*, std::shared_ptr<Module::State>> states;
-    std::unordered_map<const Module*, ModulePtr> modules;
-    detail::TensorRemap tensors;
-    std::optional<detail::TensorRemapGuard> guard;
-};
-
-namespace {
-thread_local CloneAccess::Memo* active_clone = nullptr;  // set while nn::clone runs on this thread
-}  // namespace
-
 Module::Module() : state_(std::make_shared<State>()) {}
-
-Module::Module(const Module& other)
-    : state_(share_or_clone(other.state_)), copy_as_(other.copy_as_), copy_type_(other.copy_type_) {}
-
-Module& Module::operator=(const Module& other) {
-    state_ = share_or_clone(other.state_);
-    copy_as_ = other.copy_as_;
-    copy_type_ = other.copy_type_;
-    return *this;
-}
-
-std::shared_ptr<Module::State> Module::share_or_clone(const std::shared_ptr<State>& state) {
-    if (!active_clone) return state;
-    auto& memo = *active_clone;
-    if (auto it = memo.states.find(state.get()); it != memo.states.end()) return it->second;
-    auto copy = std::make_shared<State>();
-    memo.states.emplace(state.get(), copy);
-    auto clone_tensor = [&](const Tensor& t) {
-        if (!t.defined()) return Tensor();
-        auto [it, fresh] = memo.tensors.clones.try_emplace(t.impl());
-        if (fresh) it->second = Tensor(t.data(), t.requires_grad());  // values copied; no grad, as deepcopy
-        return it->second;
-    };
-    for (const auto& [name, t] : state->parameters) copy->parameters.emplace_back(name, clone_tensor(t));
-    for (const auto& [name, t] : state->buffers) copy->buffers.emplace_back(name, clone_tensor(t));
-    for (const Child& c : state->children) {
-        const Module& child = *c.module;
-        auto [it, fresh] = memo.modules.try_emplace(&child);
-        if (fresh) {
-            if (!child.copy_as_ || *child.copy_type_ != typeid(child)) {
-                memo.modules.erase(it);
-                throw Error("nn::clone: the child '" + c.name + "' (" + child.name() +
-                            ") was added as a ModulePtr made elsewhere, so its class isn't known; add the module "
-                            "itself (push_back(layer), register_module)");
-            }
-            it->second = child.copy_as_(child);  // its class's copy constructor, deep as we are inside the scope
-        }
-        copy->children.push_back({c.name, it->second, c.numbered});
-    }
-    copy->hooks = state->hooks;  // as deepcopy: the same functions, now also run by the clone
-    copy->next_hook = state->next_hook;
-    copy->training = state->training;
-    return copy;
-}
-
-void CloneAccess::check_type(const Module& module, const std::type_info& type) {
-    if (typeid(module) != type) {
-        throw Error("nn::clone: the module is a " + module.name() + ", passed as a " + type_name(type) +
-                    ": the copy would be cut down to that; call it on the " + module.name() + " itself");
-    }
-}
-
-CloneAccess::Scope::Scope() : outer_(active_clone == nullptr) {
-    if (!outer_) return;  // a clone inside a copy constructor joins the running one
-    active_clone = new Memo();
-    active_clone->guard.emplace(active_clone->tensors);
-}
-
-CloneAccess::Scope::~Scope() {
-    if (!outer_) return;
-    delete active_clone;
-    active_clone = nullptr;
-}
 
 Tensor Module::operator()(const Tensor& input) {
     Tensor out = forward(input);
@@ -301,6 +224,83 @@ IncompatibleKeys Module::load_state_dict(const StateDict& dict, bool strict) {
             std::copy(target.source->data().begin(), target.source->data().end(), to.begin());
     }
     return keys;
+}
+
+// What one nn::clone has copied so far: each original registry, module object and tensor mapped
+// to its copy, so that anything reached twice (a layer member and its registered child, tied
+// weights) is copied once and stays shared in the clone, as deepcopy's memo.
+struct CloneAccess::Memo {
+    std::unordered_map<const Module::State*, std::shared_ptr<Module::State>> states;
+    std::unordered_map<const Module*, ModulePtr> modules;
+    detail::TensorRemap tensors;
+    std::optional<detail::TensorRemapGuard> guard;
+};
+
+namespace {
+thread_local CloneAccess::Memo* active_clone = nullptr;  // set while nn::clone runs on this thread
+}  // namespace
+
+Module::Module(const Module& other)
+    : state_(share_or_clone(other.state_)), copy_as_(other.copy_as_), copy_type_(other.copy_type_) {}
+
+Module& Module::operator=(const Module& other) {
+    state_ = share_or_clone(other.state_);
+    copy_as_ = other.copy_as_;
+    copy_type_ = other.copy_type_;
+    return *this;
+}
+
+std::shared_ptr<Module::State> Module::share_or_clone(const std::shared_ptr<State>& state) {
+    if (!active_clone) return state;
+    auto& memo = *active_clone;
+    if (auto it = memo.states.find(state.get()); it != memo.states.end()) return it->second;
+    auto copy = std::make_shared<State>();
+    memo.states.emplace(state.get(), copy);
+    auto clone_tensor = [&](const Tensor& t) {
+        if (!t.defined()) return Tensor();
+        auto [it, fresh] = memo.tensors.clones.try_emplace(t.impl());
+        if (fresh) it->second = Tensor(t.data(), t.requires_grad());  // values copied; no grad, as deepcopy
+        return it->second;
+    };
+    for (const auto& [name, t] : state->parameters) copy->parameters.emplace_back(name, clone_tensor(t));
+    for (const auto& [name, t] : state->buffers) copy->buffers.emplace_back(name, clone_tensor(t));
+    for (const Child& c : state->children) {
+        const Module& child = *c.module;
+        auto [it, fresh] = memo.modules.try_emplace(&child);
+        if (fresh) {
+            if (!child.copy_as_ || *child.copy_type_ != typeid(child)) {
+                memo.modules.erase(it);
+                throw Error("nn::clone: the child '" + c.name + "' (" + child.name() +
+                            ") was added as a ModulePtr made elsewhere, so its class isn't known; add the module "
+                            "itself (push_back(layer), register_module)");
+            }
+            it->second = child.copy_as_(child);  // its class's copy constructor, deep as we are inside the scope
+        }
+        copy->children.push_back({c.name, it->second, c.numbered});
+    }
+    copy->hooks = state->hooks;  // as deepcopy: the same functions, now also run by the clone
+    copy->next_hook = state->next_hook;
+    copy->training = state->training;
+    return copy;
+}
+
+void CloneAccess::check_type(const Module& module, const std::type_info& type) {
+    if (typeid(module) != type) {
+        throw Error("nn::clone: the module is a " + module.name() + ", passed as a " + type_name(type) +
+                    ": the copy would be cut down to that; call it on the " + module.name() + " itself");
+    }
+}
+
+CloneAccess::Scope::Scope() : outer_(active_clone == nullptr) {
+    if (!outer_) return;  // a clone inside a copy constructor joins the running one
+    active_clone = new Memo();
+    active_clone->guard.emplace(active_clone->tensors);
+}
+
+CloneAccess::Scope::~Scope() {
+    if (!outer_) return;
+    delete active_clone;
+    active_clone = nullptr;
 }
 
 std::string Module::name() const { return type_name(typeid(*this)); }
