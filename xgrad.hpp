@@ -3,6 +3,7 @@
 
 #include "core/autograd.hpp"
 #include "core/autograd_functional.hpp"
+#include "core/dtype.hpp"
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/gradcheck.hpp"

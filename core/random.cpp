@@ -3,7 +3,11 @@
 
 #include <algorithm>
 #include <mutex>
+#include <charconv>
 #include <numeric>
+#include <sstream>
+
+#include "core/error.hpp"
 
 namespace xg {
 
@@ -18,6 +22,46 @@ std::mt19937_64& generator() {
 void manual_seed(std::uint64_t seed) {
     std::lock_guard lock(generator_mutex);
     generator().seed(seed);
+}
+
+std::string get_rng_state() {
+    std::ostringstream out;
+    std::lock_guard lock(generator_mutex);
+    out << generator();  // the standard's text form: the words, then the position, separated by spaces
+    return out.str();
+}
+
+void set_rng_state(const std::string& state) {
+    // Parsed here rather than by operator>>, which accepts a short or overlong text silently.
+    constexpr std::size_t words = std::mt19937_64::state_size;
+    std::vector<std::uint64_t> numbers;
+    const char* p = state.data();
+    const char* const end = p + state.size();
+    while (p != end) {
+        if (*p == ' ') {
+            ++p;
+            continue;
+        }
+        std::uint64_t v = 0;
+        auto [next, ec] = std::from_chars(p, end, v);
+        if (ec != std::errc() || (next != end && *next != ' ')) {
+            throw Error("set_rng_state: byte " + std::to_string(p - state.data()) +
+                        " of the state is not an unsigned 64-bit number; pass what get_rng_state() returned");
+        }
+        numbers.push_back(v);
+        p = next;
+    }
+    if (numbers.size() != words + 1 || numbers.back() > words) {
+        throw Error("set_rng_state: the state holds " + std::to_string(numbers.size()) + " numbers" +
+                    (numbers.size() == words + 1 ? " and position " + std::to_string(numbers.back()) : "") +
+                    ", expected " + std::to_string(words) + " words and a position <= " + std::to_string(words) +
+                    "; pass what get_rng_state() returned");
+    }
+    std::istringstream in(state);
+    std::mt19937_64 restored;
+    in >> restored;
+    std::lock_guard lock(generator_mutex);
+    generator() = restored;
 }
 
 namespace random {

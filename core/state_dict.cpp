@@ -28,6 +28,7 @@ void StateDict::add(std::string name, Tensor tensor) {
 
 void StateDict::insert(const std::string& prefix, const StateDict& part) {
     for (const auto& [key, tensor] : part.tensors) add(prefix + "." + key, tensor);
+    for (const auto& [key, dtype] : part.dtypes) dtypes[prefix + "." + key] = dtype;
     for (const auto& [key, value] : part.metadata) {
         if (!metadata.emplace(prefix + "." + key, value).second)
             throw Error("state dict: the metadata key '" + prefix + "." + key + "' is already used");
@@ -39,14 +40,31 @@ StateDict StateDict::sub(const std::string& prefix) const {
     StateDict out;
     for (const auto& [key, tensor] : tensors)
         if (key.starts_with(head)) out.tensors.emplace_back(key.substr(head.size()), tensor);
+    for (const auto& [key, dtype] : dtypes)
+        if (key.starts_with(head)) out.dtypes.emplace(key.substr(head.size()), dtype);
     for (const auto& [key, value] : metadata)
         if (key.starts_with(head)) out.metadata.emplace(key.substr(head.size()), value);
     return out;
 }
 
+Dtype StateDict::dtype(const std::string& name) const {
+    if (auto it = dtypes.find(name); it != dtypes.end()) return it->second;
+    return name == "num_batches_tracked" || name.ends_with(".num_batches_tracked") ? Dtype::I64 : Dtype::F32;
+}
+
+StateDict StateDict::clone() const {
+    StateDict out{{}, metadata, dtypes};
+    for (const auto& [key, tensor] : tensors)
+        out.tensors.emplace_back(key, tensor.defined() ? Tensor(tensor.data()) : Tensor());
+    return out;
+}
+
 void save(const StateDict& dict, const std::string& path) {
     safetensors::File file;
-    for (const auto& [key, tensor] : dict.tensors) file.tensors.emplace_back(key, tensor.data());
+    for (const auto& [key, tensor] : dict.tensors) {
+        file.tensors.emplace_back(key, tensor.data());
+        file.dtypes[key] = dict.dtype(key);
+    }
     file.metadata = dict.metadata;
     safetensors::save(file, path);
 }
@@ -56,6 +74,7 @@ StateDict load(const std::string& path) {
     StateDict dict;
     for (auto& [key, values] : file.tensors) dict.tensors.emplace_back(key, Tensor(std::move(values)));
     dict.metadata = std::move(file.metadata);
+    dict.dtypes = std::move(file.dtypes);
     return dict;
 }
 

@@ -25,10 +25,29 @@ struct BackwardOptions {
 };
 }  // namespace autograd
 struct TensorImpl;
+namespace detail {
+// Set only while nn::clone deep-copies a module (core/tensor_remap.hpp): a handle copied then to
+// one of the module's parameters or buffers becomes a handle to that tensor's clone, so the
+// copy's Tensor members (Linear::weight, a user's own) follow its copied registry.
+struct TensorRemap;
+extern constinit thread_local const TensorRemap* tensor_remap;
+}  // namespace detail
 
 class Tensor {
 public:
     Tensor() = default;  // undefined: defined() is false, as a default torch::Tensor
+    Tensor(const Tensor& other) : impl_(other.impl_) {
+        if (detail::tensor_remap) [[unlikely]]
+            remap();
+    }
+    Tensor(Tensor&&) noexcept = default;
+    Tensor& operator=(const Tensor& other) {
+        impl_ = other.impl_;
+        if (detail::tensor_remap) [[unlikely]]
+            remap();
+        return *this;
+    }
+    Tensor& operator=(Tensor&&) noexcept = default;
     explicit Tensor(Array data, bool requires_grad = false);
 
     // ---- makers (shape first, as torch::zeros({2, 3})) ----
@@ -184,6 +203,7 @@ public:
 
 private:
     std::shared_ptr<TensorImpl> impl_;
+    void remap();  // see detail::tensor_remap
 };
 
 struct TensorImpl {

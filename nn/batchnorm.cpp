@@ -8,7 +8,7 @@
 
 namespace xg::nn {
 
-BatchNorm::BatchNorm(std::size_t n, float eps_, float momentum_, bool affine_, std::size_t min_dims,
+BatchNorm::BatchNorm(std::size_t n, float eps_, std::optional<float> momentum_, bool affine_, std::size_t min_dims,
                      std::size_t max_dims)
     : num_features(n), eps(eps_), momentum(momentum_), affine(affine_), min_dims_(min_dims), max_dims_(max_dims) {
     if (n == 0) throw Error("BatchNorm: num_features must be positive");
@@ -18,6 +18,7 @@ BatchNorm::BatchNorm(std::size_t n, float eps_, float momentum_, bool affine_, s
     }
     running_mean = register_buffer("running_mean", Tensor::zeros({n}));
     running_var = register_buffer("running_var", Tensor::ones({n}));
+    num_batches_tracked = register_buffer("num_batches_tracked", Tensor::zeros({}));  // torch.tensor(0, dtype=long)
 }
 
 Shape BatchNorm::output_shape(const Shape& in) {
@@ -36,13 +37,20 @@ std::string BatchNorm::fix_for(const Shape& in) const {
 
 Tensor BatchNorm::forward(const Tensor& x) {
     output_shape(x.shape());  // so that a mismatch names the layer, not only the op
-    return batch_norm(x, running_mean, running_var, weight, bias, is_training(), momentum, eps);
+    float factor = momentum.value_or(0.0f);
+    if (is_training()) {  // PyTorch's exponential_average_factor
+        float& count = *num_batches_tracked.data().data();
+        count += 1.0f;
+        if (!momentum) factor = 1.0f / count;
+    }
+    return batch_norm(x, running_mean, running_var, weight, bias, is_training(), factor, eps);
 }
 
 std::string BatchNorm::extra_repr() const {
     std::ostringstream s;
-    s << num_features << ", eps=" << format_number(eps) << ", momentum=" << format_number(momentum)
-      << ", affine=" << (affine ? "true" : "false") << ", track_running_stats=true";
+    s << num_features << ", eps=" << format_number(eps)
+      << ", momentum=" << (momentum ? format_number(*momentum) : "None") << ", affine=" << (affine ? "true" : "false")
+      << ", track_running_stats=true";
     return s.str();
 }
 

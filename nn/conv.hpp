@@ -17,6 +17,7 @@ public:
     Shape output_shape(const Shape& input_shape) override;  // conv2d_shape, naming the layer
     std::string fix_for(const Shape& input_shape) const override;
     std::string extra_repr() const override;
+    Conv2d clone() const { return nn::clone(*this); }  // a deep copy (see nn::clone)
     const std::size_t in_channels, out_channels, kernel_size, stride, padding;
     Tensor weight, bias;
 };

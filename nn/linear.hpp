@@ -14,6 +14,7 @@ public:
     Shape output_shape(const Shape& input_shape) override;  // linear_shape, naming the layer
     std::string fix_for(const Shape& input_shape) const override;
     std::string extra_repr() const override;
+    Linear clone() const { return nn::clone(*this); }  // a deep copy (see nn::clone)
 
     const std::size_t in_features, out_features;
     Tensor weight;

@@ -1,14 +1,19 @@
-// Module's registry: registration, recursive queries, train/eval, zero_grad, printing.
+// Module's registry: registration, recursive queries, train/eval, zero_grad, state dicts,
+// deep copies (nn::clone), printing.
 #include "nn/module.hpp"
 
 #include "core/autograd.hpp"
+#include "core/tensor_remap.hpp"
 
 #include <cxxabi.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <ostream>
 #include <sstream>
 #include <typeinfo>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace xg::nn {
 
@@ -138,6 +143,164 @@ bool Module::is_training() const { return state_->training; }
 
 void Module::zero_grad() {
     for (Tensor& p : parameters()) p.mutable_grad() = Tensor();
+}
+
+Module& Module::requires_grad_(bool requires_grad) {
+    for (Tensor& p : parameters()) p.requires_grad_(requires_grad);
+    return *this;
+}
+
+template <class F>
+void Module::visit_state(const std::string& prefix, F&& f) const {
+    for (const auto& [name, t] : state_->parameters)
+        if (t.defined()) f(prefix + name, *this, name, t);
+    for (const auto& [name, t] : state_->buffers)
+        if (t.defined()) f(prefix + name, *this, name, t);
+    for (const Child& c : state_->children) c.module->visit_state(prefix + c.name + ".", f);
+}
+
+StateDict Module::state_dict() const {
+    StateDict out;
+    visit_state("", [&](const std::string& name, const Module&, const std::string&, const Tensor& t) {
+        out.tensors.emplace_back(name, t.detach());
+    });
+    return out;
+}
+
+namespace {
+std::string quoted_list(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "\"" : ", \"") + n + "\"";
+    return out;
+}
+}  // namespace
+
+IncompatibleKeys Module::load_state_dict(const StateDict& dict, bool strict) {
+    std::unordered_map<std::string, const Tensor*> given;
+    for (const auto& [name, t] : dict.tensors) given.emplace(name, &t);
+    struct Target {
+        Tensor tensor;
+        const Tensor* source;  // null: an optional entry the dict lacks, set to 0
+    };
+    std::vector<Target> targets;
+    std::unordered_set<std::string> known;
+    IncompatibleKeys keys;
+    std::vector<std::string> mismatches;
+    visit_state("", [&](const std::string& name, const Module& owner, const std::string& local, const Tensor& t) {
+        known.insert(name);
+        auto it = given.find(name);
+        if (it == given.end()) {
+            if (owner.optional_state(local)) targets.push_back({t, nullptr});
+            else keys.missing_keys.push_back(name);
+            return;
+        }
+        const Tensor& source = *it->second;
+        if (!source.defined() || source.shape() != t.shape()) {
+            mismatches.push_back("size mismatch for " + name + ": copying a param with shape " +
+                                 (source.defined() ? shape_str(source.shape()) : std::string("(undefined)")) +
+                                 " from checkpoint, the shape in current model is " + shape_str(t.shape()) + ".");
+            return;
+        }
+        targets.push_back({t, &source});
+    });
+    for (const auto& [name, t] : dict.tensors)
+        if (!known.count(name)) keys.unexpected_keys.push_back(name);
+
+    std::vector<std::string> errors;  // PyTorch's message, line for line
+    if (strict && !keys.missing_keys.empty())
+        errors.push_back("Missing key(s) in state_dict: " + quoted_list(keys.missing_keys) + ".");
+    if (strict && !keys.unexpected_keys.empty())
+        errors.push_back("Unexpected key(s) in state_dict: " + quoted_list(keys.unexpected_keys) + ".");
+    errors.insert(errors.end(), mismatches.begin(), mismatches.end());
+    if (!errors.empty()) {
+        std::string message = "Error(s) in loading state_dict for " + name() + ":";
+        for (const auto& e : errors) message += "\n\t" + e;
+        throw Error(message);
+    }
+    for (Target& target : targets) {  // everything checked: now change the module
+        Array& to = target.tensor.data();
+        if (!target.source) to.fill(0.0f);
+        else if (target.source->data().data() != to.data())  // loading its own state_dict: nothing to do
+            std::copy(target.source->data().begin(), target.source->data().end(), to.begin());
+    }
+    return keys;
+}
+
+// What one nn::clone has copied so far: each original registry, module object and tensor mapped
+// to its copy, so that anything reached twice (a layer member and its registered child, tied
+// weights) is copied once and stays shared in the clone, as deepcopy's memo.
+struct CloneAccess::Memo {
+    std::unordered_map<const Module::State*, std::shared_ptr<Module::State>> states;
+    std::unordered_map<const Module*, ModulePtr> modules;
+    detail::TensorRemap tensors;
+    std::optional<detail::TensorRemapGuard> guard;
+};
+
+namespace {
+thread_local CloneAccess::Memo* active_clone = nullptr;  // set while nn::clone runs on this thread
+}  // namespace
+
+Module::Module(const Module& other)
+    : state_(share_or_clone(other.state_)), copy_as_(other.copy_as_), copy_type_(other.copy_type_) {}
+
+Module& Module::operator=(const Module& other) {
+    state_ = share_or_clone(other.state_);
+    copy_as_ = other.copy_as_;
+    copy_type_ = other.copy_type_;
+    return *this;
+}
+
+std::shared_ptr<Module::State> Module::share_or_clone(const std::shared_ptr<State>& state) {
+    if (!active_clone) return state;
+    auto& memo = *active_clone;
+    if (auto it = memo.states.find(state.get()); it != memo.states.end()) return it->second;
+    auto copy = std::make_shared<State>();
+    memo.states.emplace(state.get(), copy);
+    auto clone_tensor = [&](const Tensor& t) {
+        if (!t.defined()) return Tensor();
+        auto [it, fresh] = memo.tensors.clones.try_emplace(t.impl());
+        if (fresh) it->second = Tensor(t.data(), t.requires_grad());  // values copied; no grad, as deepcopy
+        return it->second;
+    };
+    for (const auto& [name, t] : state->parameters) copy->parameters.emplace_back(name, clone_tensor(t));
+    for (const auto& [name, t] : state->buffers) copy->buffers.emplace_back(name, clone_tensor(t));
+    for (const Child& c : state->children) {
+        const Module& child = *c.module;
+        auto [it, fresh] = memo.modules.try_emplace(&child);
+        if (fresh) {
+            if (!child.copy_as_ || *child.copy_type_ != typeid(child)) {
+                memo.modules.erase(it);
+                throw Error("nn::clone: the child '" + c.name + "' (" + child.name() +
+                            ") was added as a ModulePtr made elsewhere, so its class isn't known; add the module "
+                            "itself (push_back(layer), register_module)");
+            }
+            it->second = child.copy_as_(child);  // its class's copy constructor, deep as we are inside the scope
+        }
+        copy->children.push_back({c.name, it->second, c.numbered});
+    }
+    copy->hooks = state->hooks;  // as deepcopy: the same functions, now also run by the clone
+    copy->next_hook = state->next_hook;
+    copy->training = state->training;
+    return copy;
+}
+
+void CloneAccess::check_type(const Module& module, const std::type_info& type) {
+    if (typeid(module) != type) {
+        throw Error("nn::clone: the module is a " + module.name() + ", passed as a " + type_name(type) +
+                    ": the copy would be cut down to that; call it on the " + module.name() + " itself");
+    }
+}
+
+CloneAccess::Scope::Scope() : outer_(active_clone == nullptr) {
+    if (!outer_) return;  // a clone inside a copy constructor joins the running one
+    active_clone = new Memo();
+    active_clone->guard.emplace(active_clone->tensors);
+}
+
+CloneAccess::Scope::~Scope() {
+    if (!outer_) return;
+    delete active_clone;
+    active_clone = nullptr;
 }
 
 std::string Module::name() const { return type_name(typeid(*this)); }

@@ -100,6 +100,8 @@ public:
     iterator end() const { return iterator(child_list().end()); }
 
     std::string name() const override { return "Sequential"; }
+    // A deep copy: its own layers and parameters (see nn::clone). `auto best = model.clone();`
+    Sequential clone() const { return nn::clone(*this); }
 
 private:
     template <class M>
@@ -108,7 +110,7 @@ private:
         if constexpr (std::is_same_v<T, ModulePtr>) return module;
         else {
             static_assert(std::is_base_of_v<Module, T>, "Sequential holds nn::Module subclasses");
-            return std::make_shared<T>(std::forward<M>(module));  // a handle: shares parameters
+            return make_module<T>(std::forward<M>(module));  // a handle: shares parameters
         }
     }
     std::size_t position(std::int64_t index, std::size_t size, const char* what) const;

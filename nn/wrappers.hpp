@@ -28,13 +28,14 @@ class Residual : public Module {
 public:
     template <class M>
     requires std::is_base_of_v<Module, std::decay_t<M>>
-    explicit Residual(M&& block) { block_ = &register_module("block", std::forward<M>(block)); }
+    explicit Residual(M&& block) { register_module("block", std::forward<M>(block)); }
     Tensor forward(const Tensor& x) override;
     Shape output_shape(const Shape& input_shape) override;
-    Module& block() const { return *block_; }
+    // Looked up in the registry (not kept as a pointer), so that a clone runs its own block.
+    Module& block() const { return *child_list().front().module; }
+    Residual clone() const { return nn::clone(*this); }  // a deep copy (see nn::clone)
 
 private:
-    Module* block_ = nullptr;  // owned by the registry
     // The output shape for an input of shape `in` that the block maps to `out`: in, if they're equal.
     Shape sum_shape(const Shape& in, const Shape& out) const;
 };

@@ -18,8 +18,9 @@ const bool registered = test::register_grad_cases({
 TEST_CASE("BatchNorm: running statistics as buffers, train/eval behaviour, saved by nn::save", "[nn][conv]") {
     manual_seed(1);
     nn::BatchNorm1d bn(3);
-    CHECK(bn.named_buffers().size() == 2);
+    CHECK(bn.named_buffers().size() == 3);
     CHECK(bn.named_buffers()[0].first == "running_mean");
+    CHECK(bn.named_buffers()[2].first == "num_batches_tracked");
     Tensor x = Tensor::randn({16, 3}) * 2.0f + 5.0f;
     Tensor y = bn(x);
     for (std::size_t c = 0; c < 3; ++c) {
@@ -41,6 +42,7 @@ TEST_CASE("BatchNorm: running statistics as buffers, train/eval behaviour, saved
     auto fresh = nn::Sequential(nn::Linear(3, 3), nn::BatchNorm1d(3));
     nn::load(fresh, path);
     CHECK(test::all_close(fresh.at<nn::BatchNorm1d>(1).running_var, model.at<nn::BatchNorm1d>(1).running_var, 0.0f));
+    CHECK(fresh.at<nn::BatchNorm1d>(1).num_batches_tracked.item() == 1.0f);
 }
 
 TEST_CASE("BatchNorm: the layer's dims, then batch_norm's rule naming the layer; the fix", "[nn][conv][errors]") {
