@@ -213,7 +213,7 @@ TEST_CASE("safetensors: a key twice in the header is an error naming it and its 
     // The fuzz corpus holds this file too (tests/fuzz/corpus/safetensors/duplicate_key).
     const std::string corpus = read_all(test::source_path("tests/fuzz/corpus/safetensors/duplicate_key"));
     CHECK_THROWS_WITH(safetensors::from_bytes(corpus, "corpus"), Catch::Contains("twice"));
-    CHECK_THROWS_WITH(safetensors::load(test::source_path("tests")), Catch::Contains("is not a regular file"));
+    CHECK_THROWS_WITH(safetensors::load(test::source_path("tests")), Catch::Contains("not a regular file"));
 }
 
 // ---------------------------------------------------------------- PyTorch's own files
