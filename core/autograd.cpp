@@ -1,8 +1,10 @@
-// The tape's life cycle: record (Node), replay (run_backward, grad), free (Node::release, ~Node).
+// The tape's life cycle: record (Node), replay (run_backward, grad), free (Node::release, ~Node);
+// and anomaly mode, which checks each gradient replay computes.
 #include "core/autograd.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -17,6 +19,14 @@ namespace {
 std::atomic<std::uint64_t> next_seq{0};
 std::atomic<std::int64_t> live_count{0};
 thread_local bool grad_enabled = true;
+std::atomic<bool> anomaly_enabled{false};  // for every thread, as PyTorch's AnomalyMode
+
+// The layers whose forward is running on this thread (anomaly mode only), innermost last.
+struct LayerFrame {
+    const void* owner;
+    std::shared_ptr<const std::string> path;  // "Sequential/2: Linear(...)"
+};
+thread_local std::vector<LayerFrame> layer_frames;
 
 // Freeing a long chain (x -> op -> op -> ... 10,000 deep) through shared_ptr destructors would
 // recurse once per node and overflow the stack. Instead a node hands its inputs and closure to
@@ -101,6 +111,30 @@ void mark_first_order(const Node& n, const Tensor& grad_output, Tensors& grads) 
     }
 }
 
+// Anomaly mode: throws naming the node's op, its inputs' shapes and its layer if a gradient it
+// computed holds a NaN or an infinity.
+void check_finite(const Node& n, const Tensors& grads) {
+    for (std::size_t i = 0; i < n.inputs.size() && i < grads.size(); ++i) {
+        if (!n.needs_grad[i] || !grads[i].defined()) continue;
+        const Array& g = grads[i].data();
+        const auto bad = std::find_if(g.begin(), g.end(), [](float v) { return !std::isfinite(v); });
+        if (bad == g.end()) continue;
+        std::string shapes;
+        int count = 0;
+        for (const Tensor& in : n.inputs) {
+            if (!in.defined()) continue;  // an absent optional input
+            shapes += (count++ ? ", " : "") + shape_str(in.shape());
+        }
+        throw Error(std::string("anomaly: the backward of '") + n.name + "' (input shape" + (count == 1 ? " " : "s ") +
+                    shapes + ")" + (n.layer ? " in layer '" + *n.layer + "'" : std::string()) + " returned " +
+                    (std::isnan(*bad) ? "NaN"
+                     : *bad > 0       ? "inf"
+                                      : "-inf") +
+                    " in its gradient for input " + std::to_string(i) + " (first at element " +
+                    std::to_string(bad - g.begin()) + ")");
+    }
+}
+
 // Which nodes a grad() call must run: those with a path down to a wanted input.
 struct Wanted {
     std::unordered_map<const TensorImpl*, std::size_t> leaves;  // leaf input -> its index
@@ -155,37 +189,53 @@ Tensors replay(const std::vector<Tensor>& roots, const std::vector<Tensor>& seed
             accumulate(captured[it->second], std::move(g));
         }
     };
+    const bool anomaly = is_anomaly_enabled();
+    for (std::size_t r = 0; anomaly && r < roots.size(); ++r) {
+        const Array& s = seeds[r].data();
+        if (std::any_of(s.begin(), s.end(), [](float v) { return !std::isfinite(v); }))
+            throw Error("anomaly: the gradient given for output " + std::to_string(r) + " " +
+                        shape_str(seeds[r].shape()) + " holds a NaN or an infinity");
+    }
     for (std::size_t r = 0; r < roots.size(); ++r) deliver(roots[r], seeds[r]);
 
-    for (const std::shared_ptr<Node>& n : order) {
-        if (!n->grad.defined()) continue;  // reachable only through inputs that needed no gradient
-        Tensor g = std::move(n->grad);
-        n->grad = Tensor();
-        if (wanted_inputs) {
-            if (auto it = wanted.results.find(n.get()); it != wanted.results.end()) captured[it->second] = g;
-            if (!wanted.needed.count(n.get())) continue;
-        }
-        const Tensor y = n->saved_output ? Tensor::from_storage(n->saved_output, create_graph ? n : nullptr) : Tensor();
-        Tensors grads;
-        if (n->first_order_only && create_graph) {
-            {
-                NoGradGuard kernel;
-                grads = n->backward(g, y);
+    try {
+        for (const std::shared_ptr<Node>& n : order) {
+            if (!n->grad.defined()) continue;  // reachable only through inputs that needed no gradient
+            Tensor g = std::move(n->grad);
+            n->grad = Tensor();
+            if (wanted_inputs) {
+                if (auto it = wanted.results.find(n.get()); it != wanted.results.end()) captured[it->second] = g;
+                if (!wanted.needed.count(n.get())) continue;
             }
-            mark_first_order(*n, g, grads);
-        } else {
-            grads = n->backward(std::move(g), y);
-        }
-        for (std::size_t i = 0; i < n->inputs.size(); ++i) {
-            if (!n->needs_grad[i] || i >= grads.size() || !grads[i].defined()) continue;
-            const Tensor& in = n->inputs[i];
-            if (grads[i].shape() != in.shape()) {  // a bug in the op, not in user code
-                throw Error(std::string("backward of '") + n->name + "': gradient " + shape_str(grads[i].shape()) +
-                            " for input " + std::to_string(i) + " of shape " + shape_str(in.shape()));
+            const Tensor y =
+                n->saved_output ? Tensor::from_storage(n->saved_output, create_graph ? n : nullptr) : Tensor();
+            Tensors grads;
+            if (n->first_order_only && create_graph) {
+                {
+                    NoGradGuard kernel;
+                    grads = n->backward(g, y);
+                }
+                mark_first_order(*n, g, grads);
+            } else {
+                grads = n->backward(std::move(g), y);
             }
-            deliver(in, std::move(grads[i]));
+            if (anomaly) check_finite(*n, grads);
+            for (std::size_t i = 0; i < n->inputs.size(); ++i) {
+                if (!n->needs_grad[i] || i >= grads.size() || !grads[i].defined()) continue;
+                const Tensor& in = n->inputs[i];
+                if (grads[i].shape() != in.shape()) {  // a bug in the op, not in user code
+                    throw Error(std::string("backward of '") + n->name + "': gradient " + shape_str(grads[i].shape()) +
+                                " for input " + std::to_string(i) + " of shape " + shape_str(in.shape()));
+                }
+                deliver(in, std::move(grads[i]));
+            }
+            if (!retain_graph) n->release();
         }
-        if (!retain_graph) n->release();
+    } catch (...) {
+        // A throw mid-way (anomaly mode, a bug in an op) leaves gradients summed in nodes that
+        // haven't run; cleared, so that a retained graph's next backward starts from nothing.
+        for (const std::shared_ptr<Node>& n : order) n->grad = Tensor();
+        throw;
     }
     return captured;
 }
@@ -227,6 +277,8 @@ void detail::add_node(const char* name, Tensor& out, std::vector<Tensor> inputs,
     auto node = std::make_shared<Node>(name, std::move(inputs), std::move(fn), out.shape());
     if (saves == Saves::output) node->saved_output = out.storage();
     node->first_order_only = first_order;
+    if (anomaly_enabled.load(std::memory_order_relaxed) && !layer_frames.empty())
+        node->layer = layer_frames.back().path;
     out.impl()->grad_fn = std::move(node);
 }
 
@@ -308,5 +360,18 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
 }
 
 std::int64_t live_nodes() { return live_count.load(std::memory_order_relaxed); }
+
+void set_detect_anomaly(bool enabled) { anomaly_enabled.store(enabled, std::memory_order_relaxed); }
+bool is_anomaly_enabled() { return anomaly_enabled.load(std::memory_order_relaxed); }
+
+const void* ModuleScope::current_owner() { return layer_frames.empty() ? nullptr : layer_frames.back().owner; }
+
+void ModuleScope::push(const void* owner, const std::string& label) {
+    auto path =
+        std::make_shared<const std::string>(layer_frames.empty() ? label : *layer_frames.back().path + "/" + label);
+    layer_frames.push_back({owner, std::move(path)});
+}
+
+void ModuleScope::pop() { layer_frames.pop_back(); }
 
 }  // namespace xg::autograd

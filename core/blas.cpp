@@ -1,12 +1,11 @@
 // gemm: small products on libxsmm's JIT kernels, the others on cblas_sgemm with the thread count
-// parallel::begin_gemm chooses for the shape.
+// parallel::GemmThreads gives the shape (from the shape and the thread setting alone).
 #include "core/blas.hpp"
 
 #include <cblas.h>
 #include <libxsmm.h>
 
 #include <algorithm>
-#include <chrono>
 #include <vector>
 
 #include "core/parallel.hpp"
@@ -61,12 +60,9 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const f
     }
     if (m * n * k <= small_product && n > 1 && small_gemm(ta, tb, m, n, k, A, B, C, accumulate)) return;
     const auto M = static_cast<blasint>(m), N = static_cast<blasint>(n), K = static_cast<blasint>(k);
-    const parallel::GemmTicket ticket = parallel::begin_gemm(m, n, k, ta, tb);
-    const auto start = ticket.slot ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+    const parallel::GemmThreads threads(m, n, k);  // OpenBLAS's thread count, held steady until the product is done
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A,
                 ta ? M : K, B, tb ? K : N, accumulate ? 1.0f : 0.0f, C, N);
-    if (ticket.slot)
-        parallel::end_gemm(ticket, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
 }  // namespace xg::detail

@@ -30,9 +30,15 @@ XGRAD_TARGET_CLONES void add_into(std::size_t n, float* __restrict into, const f
     for (std::size_t i = 0; i < n; ++i) into[i] += g[i];
 }
 
+// Written so that a NaN a takes the branch that keeps it (relu) or keeps g (relu_backward): any
+// comparison with NaN is false. `a > 0 ? a : 0` would turn NaN into 0.
+XGRAD_TARGET_CLONES void relu(std::size_t n, const float* __restrict a, float* __restrict out) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = a[i] < 0.0f ? 0.0f : a[i];
+}
+
 XGRAD_TARGET_CLONES void relu_backward(std::size_t n, const float* __restrict g, const float* __restrict a,
                                        float* __restrict out) {
-    for (std::size_t i = 0; i < n; ++i) out[i] = a[i] > 0.0f ? g[i] : 0.0f;
+    for (std::size_t i = 0; i < n; ++i) out[i] = a[i] <= 0.0f ? 0.0f : g[i];
 }
 
 XGRAD_TARGET_CLONES void tanh_backward(std::size_t n, const float* __restrict g, const float* __restrict y,

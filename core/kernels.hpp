@@ -15,10 +15,13 @@ void add(std::size_t n, const float* a, const float* b, float* out);
 void sub(std::size_t n, const float* a, const float* b, float* out);
 void mul(std::size_t n, const float* a, const float* b, float* out);
 void div(std::size_t n, const float* a, const float* b, float* out);
-void scale(std::size_t n, const float* a, float s, float* out);                    // a·s
-void shift(std::size_t n, const float* a, float s, float* out);                    // a + s
-void add_into(std::size_t n, float* into, const float* g);                         // into += g
-void relu_backward(std::size_t n, const float* g, const float* a, float* out);     // a > 0 ? g : 0
+void scale(std::size_t n, const float* a, float s, float* out);  // a·s
+void shift(std::size_t n, const float* a, float s, float* out);  // a + s
+void add_into(std::size_t n, float* into, const float* g);       // into += g
+// relu and its backward as PyTorch's threshold and threshold_backward: a NaN input gives NaN, and
+// passes the gradient through (NaN <= 0 is false); relu(-0) is -0.
+void relu(std::size_t n, const float* a, float* out);                              // a < 0 ? 0 : a
+void relu_backward(std::size_t n, const float* g, const float* a, float* out);     // a <= 0 ? 0 : g
 void tanh_backward(std::size_t n, const float* g, const float* y, float* out);     // g·(1 - y²)
 void sigmoid_backward(std::size_t n, const float* g, const float* y, float* out);  // g·y·(1 - y)
 

@@ -10,7 +10,8 @@ namespace xg {
 
 using namespace detail;
 
-// a if a > 0 else slope * a.  d/da = g or slope * g (slope at 0, as PyTorch).
+// a if a > 0 else slope * a.  d/da = g or slope * g (slope at 0, as PyTorch). A NaN a gives
+// slope * NaN = NaN and the gradient g·slope, as PyTorch's leaky_relu_backward.
 Tensor leaky_relu(const Tensor& a, float slope) {
     Tensor out(Array(xt::where(a.data() > 0.0f, a.data(), a.data() * slope)));
     record("leaky_relu", out, {a},
@@ -20,8 +21,9 @@ Tensor leaky_relu(const Tensor& a, float slope) {
 
 namespace {
 
-// relu's backward as an op of its own (PyTorch's threshold_backward): g where a > 0, else 0, in
-// one pass.  d/dg = the same mask applied to gg; d/da = 0 (the mask is flat almost everywhere).
+// relu's backward as an op of its own (PyTorch's threshold_backward): 0 where a <= 0, else g (so
+// also where a is NaN), in one pass.  d/dg = the same mask applied to gg; d/da = 0 (the mask is
+// flat almost everywhere).
 Tensor relu_backward(const Tensor& g, const Tensor& a) {
     Tensor out(zip(kernels::relu_backward, g, a));
     record("relu_backward", out, {g}, [a](Tensor gg) { return Tensors{relu_backward(gg, a)}; });
@@ -52,9 +54,12 @@ Tensor tanh_backward(const Tensor& g, const Tensor& y) {
 
 }  // namespace
 
-// max(a, 0).  d/da = g where a > 0; relu's gradient at exactly 0 is 0, as in PyTorch.
+// max(a, 0), NaN kept (NaN is never below 0).  d/da = g where a > 0 or a is NaN; relu's gradient
+// at exactly 0 is 0, as in PyTorch.
 Tensor relu(const Tensor& a) {
-    Tensor out(Array(xt::maximum(a.data(), 0.0f)));
+    Array y = Array::from_shape(a.shape());
+    kernels::relu(a.numel(), a.data().data(), y.data());
+    Tensor out(std::move(y));
     record("relu", out, {a}, [a](Tensor g) { return Tensors{relu_backward(g, a)}; });
     return out;
 }

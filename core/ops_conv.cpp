@@ -160,7 +160,8 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, std::size_t 
     return out;
 }
 
-// The largest value in each window (padding counts as -inf).  d/dx = g at the element picked.
+// The largest value in each window (padding counts as -inf); a NaN in a window is its maximum (the
+// window's last NaN, as PyTorch's kernel keeps `v > best || isnan(v)`).  d/dx = g at the element picked.
 Tensor max_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::size_t padding) {
     const Shape out_shape = pool2d_shape(x.shape(), kernel, stride, padding, "max_pool2d");
     if (stride == 0) stride = kernel;

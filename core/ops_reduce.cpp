@@ -1,6 +1,7 @@
 // Reductions (sum, mean, max, argmax) over everything or one dim, and their gradients.
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "core/ops.hpp"
 #include "core/ops_util.hpp"
@@ -42,21 +43,32 @@ Tensor mean(const Tensor& a, std::int64_t dim, bool keepdim) {
     return mul(sum(a, dim, keepdim), 1.0f / static_cast<float>(a.shape()[d]));
 }
 
-// max of all elements -> 0-d.  d/da = g / (number of maxima) at each maximum, 0 elsewhere: g
-// times a constant mask, so the gradient is differentiable in g.
+// max of all elements -> 0-d; NaN if any element is NaN, as torch.max (std::max_element would
+// skip it: every comparison with NaN is false).  d/da = g / (number of maxima) at each maximum
+// (each NaN, when the max is NaN), 0 elsewhere: g times a constant mask, so the gradient is
+// differentiable in g.
 Tensor max(const Tensor& a) {
     if (a.numel() == 0) throw Error("max: the tensor " + shape_str(a.shape()) + " is empty");
-    const float m = *std::max_element(a.data().begin(), a.data().end());
+    float m = a.data().data()[0];
+    for (float v : a.data()) {
+        if (std::isnan(v)) {
+            m = v;
+            break;
+        }
+        if (v > m) m = v;
+    }
     Tensor out(Array(Shape{}, m));
     record("max", out, {a}, [a, m](Tensor g) {
-        const auto count = static_cast<float>(std::count(a.data().begin(), a.data().end(), m));
-        return Tensors{g * Tensor(Array(xt::where(xt::equal(a.data(), m), 1.0f / count, 0.0f)))};
+        const Array at = std::isnan(m) ? Array(xt::isnan(a.data())) : Array(xt::equal(a.data(), m));
+        const float count = std::accumulate(at.begin(), at.end(), 0.0f);
+        return Tensors{g * Tensor(Array(at / count))};
     });
     return out;
 }
 
 namespace {
-// Index of the first maximum along dim for each [outer, inner] position of a [outer, n, inner] view.
+// Index of the first maximum along dim for each [outer, inner] position of a [outer, n, inner] view,
+// or of the first NaN: NaN is the maximum, as in torch.max and torch.argmax.
 std::vector<std::size_t> argmax_along(const Array& a, const DimSplit& s) {
     std::vector<std::size_t> idx(s.outer * s.inner);
     const float* x = a.data();

@@ -1,14 +1,11 @@
-// Thread count and the per-shape GEMM thread choice (see parallel.hpp).
+// The thread setting, the per-shape thread count, and the gate that keeps OpenBLAS's one global
+// count steady under every running product (see parallel.hpp).
 #include "core/parallel.hpp"
 
 #include <cblas.h>
 
-#include <algorithm>
-#include <map>
+#include <condition_variable>
 #include <mutex>
-#include <string>
-#include <tuple>
-#include <vector>
 
 #include "core/error.hpp"
 #include "core/format.hpp"
@@ -17,94 +14,80 @@ namespace xg {
 
 namespace {
 
-constexpr int trials = 6;      // timed calls per thread count before a shape decides
-constexpr int recheck = 4096;  // calls after which a shape measures again: the machine changes
-
-struct ShapeStats {
-    std::vector<double> one, many;
-    int decided = 0;  // 0: measuring; otherwise the thread count to use
-    int calls = 0;    // since the decision
-};
-
-struct Tuner {
+struct Gate {
     std::mutex mutex;
-    int threads = 0;               // what set_num_threads asked for (0: OpenBLAS's own default)
-    int current = -1;              // what OpenBLAS is set to now
-    std::uint64_t generation = 0;  // bumped whenever `shapes` is cleared
-    std::map<std::tuple<std::size_t, std::size_t, std::size_t, bool, bool>, ShapeStats> shapes;
+    std::condition_variable changed;
+    int setting = 0;    // what set_num_threads asked for (0: not asked; OpenBLAS's default then)
+    int current = -1;   // what OpenBLAS is set to now (-1: not set by us yet)
+    int running = 0;    // products running at `current` threads
+    int switching = 0;  // products waiting for the others to finish so they can change `current`
 };
 
-Tuner& tuner() {
-    static Tuner t;
-    return t;
+Gate& gate() {
+    static Gate g;
+    return g;
 }
 
-void apply(Tuner& t, int n) {
-    if (t.current != n) {
-        openblas_set_num_threads(n);
-        t.current = n;
-    }
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
+// The setting, read from OpenBLAS the first time if no one called set_num_threads. Under the lock.
+int setting(Gate& g) {
+    if (g.setting == 0) g.setting = openblas_get_num_threads();
+    return g.setting;
 }
 
 }  // namespace
 
 void set_num_threads(int n) {
     if (n < 1) throw Error("set_num_threads: need at least 1 thread, got " + format_number(n));
-    Tuner& t = tuner();
-    std::lock_guard lock(t.mutex);
-    t.threads = n;
-    t.shapes.clear();  // choices made for another count no longer hold
-    ++t.generation;    // and tickets still out point into the old map
-    apply(t, n);
+    Gate& g = gate();
+    std::lock_guard lock(g.mutex);
+    g.setting = n;  // OpenBLAS itself is set by the next product that needs another count
 }
 
 int get_num_threads() {
-    Tuner& t = tuner();
-    std::lock_guard lock(t.mutex);
-    return t.threads ? t.threads : openblas_get_num_threads();
+    Gate& g = gate();
+    std::lock_guard lock(g.mutex);
+    return setting(g);
 }
 
 namespace parallel {
 
-GemmTicket begin_gemm(std::size_t m, std::size_t n, std::size_t k, bool ta, bool tb) {
-    Tuner& t = tuner();
-    std::lock_guard lock(t.mutex);
-    if (t.threads == 0) t.threads = openblas_get_num_threads();
-    GemmTicket ticket;
-    if (t.threads <= 1) {
-        apply(t, 1);
-        return ticket;
-    }
-    ShapeStats& s = t.shapes[{m, n, k, ta, tb}];
-    if (s.decided && ++s.calls >= recheck) s = ShapeStats{};
-    if (s.decided) {
-        ticket.threads = s.decided;
-    } else {
-        ticket.slot = &s;  // std::map nodes don't move; the map is only ever cleared as a whole
-        ticket.generation = t.generation;
-        ticket.use_n = s.many.size() < s.one.size();
-        ticket.threads = ticket.use_n ? t.threads : 1;
-    }
-    apply(t, ticket.threads);
-    return ticket;
+namespace {
+int threads_for(std::size_t m, std::size_t n, std::size_t k, int setting) {
+    const double work = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);  // no overflow
+    return work >= static_cast<double>(gemm_threads_from) ? setting : 1;
+}
+}  // namespace
+
+int gemm_threads(std::size_t m, std::size_t n, std::size_t k) {
+    Gate& g = gate();
+    std::lock_guard lock(g.mutex);
+    return threads_for(m, n, k, setting(g));
 }
 
-void end_gemm(const GemmTicket& ticket, double seconds) {
-    if (!ticket.slot) return;
-    Tuner& t = tuner();
-    std::lock_guard lock(t.mutex);
-    if (ticket.generation != t.generation) return;  // set_num_threads freed the slot meanwhile
-    auto& s = *static_cast<ShapeStats*>(ticket.slot);
-    if (s.decided) return;
-    (ticket.use_n ? s.many : s.one).push_back(seconds);
-    if (s.one.size() >= trials && s.many.size() >= trials) {
-        s.decided = median(s.many) < 0.9 * median(s.one) ? t.threads : 1;
+GemmThreads::GemmThreads(std::size_t m, std::size_t n, std::size_t k) {
+    Gate& g = gate();
+    std::unique_lock lock(g.mutex);
+    threads_ = threads_for(m, n, k, setting(g));
+    if (g.current == threads_ && g.switching == 0) {
+        ++g.running;  // the common case: the count is already right; join the products running at it
+        return;
     }
+    // Wait until no product runs, then set the count. Products that could join the current count
+    // wait too while one is switching, so a stream of them can't starve it.
+    ++g.switching;
+    g.changed.wait(lock, [&] { return g.running == 0; });
+    --g.switching;
+    if (g.current != threads_) {
+        openblas_set_num_threads(threads_);
+        g.current = threads_;
+    }
+    ++g.running;
+}
+
+GemmThreads::~GemmThreads() {
+    Gate& g = gate();
+    std::lock_guard lock(g.mutex);
+    if (--g.running == 0) g.changed.notify_all();
 }
 
 }  // namespace parallel

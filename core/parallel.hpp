@@ -1,9 +1,15 @@
 // How many threads xgrad's kernels may use (today: OpenBLAS's, for matrix products), as
-// torch::set_num_threads, and the per-shape choice between 1 thread and that many.
+// torch::set_num_threads, and which products get them.
+//
+// Reproducibility: the thread count of every product is a function of its shape and the thread
+// setting alone, never of a clock or of the machine's load. So the same seed and the same thread
+// setting give the same bits, run after run (tests/test_determinism.cpp and
+// tests/determinism_check.sh check it). A different thread count may change the last bits:
+// OpenBLAS rounds differently at 1 and at N threads. The setting is set_num_threads(n), or,
+// when a program never calls it, OpenBLAS's default (OPENBLAS_NUM_THREADS, else the core count).
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 
 namespace xg {
 
@@ -12,21 +18,36 @@ int get_num_threads();
 
 namespace parallel {
 
-// Splitting a small product across threads can cost more than it saves, and on a shared
-// machine the second core may not be free at all. So for each GEMM shape the first calls
-// alternate between 1 thread and get_num_threads(), timed; after that the shape keeps the
-// count that was clearly faster (N must beat 1 by 10%), and measures again every 4,096 calls,
-// since what the other core is doing changes. GemmTicket carries one call's choice.
-// A ticket outlives its lock: set_num_threads may forget every shape while the product runs,
-// so end_gemm trusts `slot` only if the ticket's generation is still the current one.
-struct GemmTicket {
-    int threads = 1;
-    void* slot = nullptr;  // the shape's statistics while it is still being measured
-    bool use_n = false;
-    std::uint64_t generation = 0;
+// Products of at least this many multiply-adds (m·n·k) run on get_num_threads() threads; smaller
+// ones on one. Measured once with bench/gemm_threads.cpp (cblas_sgemm on the trainers' shapes at
+// 1 and 2 threads, interleaved, 301 rounds) in three runs on the 2-vCPU AMD EPYC VM of
+// bench/README.md (OpenBLAS 0.3.21) while other jobs shared it. When the second core was free
+// (a shape's fastest round), 2 threads ran 1.4-1.6x faster at 0.4-0.9M multiply-adds, 1.7-1.9x at
+// 2-4M and 1.9-2.1x from 6.4M up. When it was busy (the median round), 2 threads ran at 0.54-0.88x
+// of 1 thread's speed below 2.1M, and anywhere from 0.2x to 2x above. Below 2²² ≈ 4.2M (160³) a
+// second thread saves at most ~35 µs a product and can cost as much, so those stay on one thread;
+// the MLPs' big layers (64x128x784 = 6.4M at batch 64 and up) get every thread.
+inline constexpr std::size_t gemm_threads_from = std::size_t{1} << 22;
+
+// The thread count for a product of m·n·k multiply-adds: from the shape and the setting alone.
+int gemm_threads(std::size_t m, std::size_t n, std::size_t k);
+
+// OpenBLAS has one thread count for the whole process. A product holds a GemmThreads for as long
+// as it runs: it sets the count the product needs and keeps every product that needs another
+// count waiting until it is done (products needing the same count run side by side). So a
+// thread calling set_num_threads, or running a product of another size, never changes the count
+// under a running product.
+class GemmThreads {
+public:
+    GemmThreads(std::size_t m, std::size_t n, std::size_t k);
+    ~GemmThreads();
+    GemmThreads(const GemmThreads&) = delete;
+    GemmThreads& operator=(const GemmThreads&) = delete;
+    int threads() const { return threads_; }
+
+private:
+    int threads_;
 };
-GemmTicket begin_gemm(std::size_t m, std::size_t n, std::size_t k, bool ta, bool tb);
-void end_gemm(const GemmTicket& ticket, double seconds);
 
 }  // namespace parallel
 }  // namespace xg

@@ -20,6 +20,15 @@ namespace xg::nn {
 Module::Module() : state_(std::make_shared<State>()) {}
 
 Tensor Module::operator()(const Tensor& input) {
+    // Anomaly mode only: the ops forward records remember this layer ("2: Linear(...)", under its
+    // caller's path), so that backward's error can name it. Off, the label is never built.
+    const autograd::ModuleScope layer(state_.get(), [this](const void* caller) {
+        std::string label = state_->children.empty() ? short_repr() : name();
+        if (caller)
+            for (const Child& c : static_cast<const State*>(caller)->children)
+                if (c.module->state_ == state_) return c.name + ": " + label;
+        return label;
+    });
     Tensor out = forward(input);
     if (!state_->hooks.empty()) {
         const auto hooks = state_->hooks;  // a hook may remove itself
