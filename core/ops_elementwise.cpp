@@ -170,7 +170,11 @@ Tensor pow(const Tensor& a, const Tensor& b) {
 // |a|.  d/da = g * sign(a); the gradient at exactly 0 is 0, as in PyTorch.
 Tensor abs(const Tensor& a) {
     Tensor out(Array(xt::abs(a.data())));
-    record("abs", out, {a}, [a](Tensor g) { return Tensors{g * Tensor(Array(xt::sign(a.data())))}; });
+    // d|a|/da = sign(a): 0 at 0 and, as PyTorch's sgn, at NaN (xt::sign would give NaN there).
+    record("abs", out, {a}, [a](Tensor g) {
+        const Array& x = a.data();
+        return Tensors{g * Tensor(Array(xt::cast<float>(x > 0.0f) - xt::cast<float>(x < 0.0f)))};
+    });
     return out;
 }
 

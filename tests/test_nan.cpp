@@ -117,3 +117,13 @@ TEST_CASE("one NaN pixel in a batch makes the loss NaN at the first step, as in 
     Tensor loss = nn::functional::cross_entropy(model(x), Tensor::from({0, 1, 2, 0}));
     CHECK(std::isnan(loss.item()));
 }
+
+// x = torch.tensor([nan, -1., 0., 2.], requires_grad=True); x.abs().sum().backward()
+// -> abs = [nan, 1, 0, 2]; x.grad = [0, -1, 0, 1] (sgn(nan) is 0)
+TEST_CASE("abs: NaN in gives NaN out; its gradient at NaN is 0 as PyTorch's sgn", "[nan]") {
+    Tensor x = Tensor::from({NaN, -1, 0, 2}).requires_grad_();
+    Tensor y = abs(x);
+    CHECK(same(y, {NaN, 1, 0, 2}));
+    y.sum().backward();
+    CHECK(same(x.grad(), {0, -1, 0, 1}));
+}
