@@ -14,8 +14,9 @@
 namespace xg::optim {
 
 struct OneCycleLROptions {
-    std::optional<std::int64_t> total_steps;  // or epochs · steps_per_epoch
-    std::optional<std::int64_t> epochs, steps_per_epoch;
+    std::optional<std::int64_t> total_steps = {};  // or epochs · steps_per_epoch
+    std::optional<std::int64_t> epochs = {};
+    std::optional<std::int64_t> steps_per_epoch = {};
     double pct_start = 0.3;
     std::string anneal_strategy = "cos";  // or "linear"
     bool cycle_momentum = true;
