@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 #include <nlohmann/json.hpp>
 
 #include "core/format.hpp"
@@ -17,6 +18,8 @@ void Optimizer::check_hyper(bool ok, const std::string& what) {
 
 void Optimizer::check_params(const std::vector<Tensor>& params) const {
     const std::vector<Tensor> existing = this->params();
+    std::unordered_set<const void*> seen;
+    for (const Tensor& q : existing) seen.insert(q.impl());
     for (std::size_t k = 0; k < params.size(); ++k) {
         const std::string name = kind() + ": parameter " + format_number(existing.size() + k);
         const Tensor& p = params[k];
@@ -25,9 +28,7 @@ void Optimizer::check_params(const std::vector<Tensor>& params) const {
             throw Error(name + " " + shape_str(p.shape()) +
                         " is not a leaf tensor (it was computed by an op); pass the model's parameters");
         }
-        auto same = [&](const Tensor& q) { return q.impl() == p.impl(); };
-        if (std::any_of(existing.begin(), existing.end(), same) ||
-            std::any_of(params.begin(), params.begin() + static_cast<std::ptrdiff_t>(k), same)) {
+        if (!seen.insert(p.impl()).second) {
             throw Error(name + " " + shape_str(p.shape()) +
                         " is already in this optimizer: a parameter may appear in one group, once");
         }

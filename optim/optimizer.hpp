@@ -8,6 +8,9 @@
 //   optim::Adam opt({{backbone.parameters(), {.lr = 1e-4}}, {head.parameters()}}, 1e-3);
 //   opt.param_groups()[1].lr = 5e-4;   // any hyperparameter of a group is readable and settable
 //
+// (Groups of single tensors written {{{w}}, {{b}}} also read as a list of two tensors, so the call is
+// ambiguous and does not compile: name the type, std::vector<optim::SGD::GroupSpec>{{{w}}, {{b}}}.)
+//
 // state_dict() flattens PyTorch's layout: tensors "state.<i>.exp_avg" (i: the parameter's index
 // counted across groups), metadata "state.<i>.step", "optimizer" (the kind) and "param_groups"
 // (JSON: every hyperparameter, the parameter indices, and "initial_lr" once a scheduler set it).
@@ -115,7 +118,8 @@ protected:
                                           const std::vector<std::optional<double>>& initial_lrs) = 0;
 
     static void check_hyper(bool ok, const std::string& what);
-    // Every parameter defined, a leaf, and in no group yet (PyTorch: in at most one group).
+    // Every parameter defined, a leaf, and in no group yet: PyTorch refuses one in two groups and
+    // only warns about one listed twice in a group, which would be updated twice; xgrad refuses both.
     void check_params(const std::vector<Tensor>& params) const;
 };
 

@@ -104,14 +104,17 @@ TEST_CASE("parameter groups: per-group options match PyTorch's param_groups for 
 
 TEST_CASE("parameter groups: no decay on biases and fine-tuning read as in PyTorch", "[optim]") {
     nn::Linear backbone(4, 3), head(3, 2);
-    // No weight decay on biases: PyTorch's [{'params': weights}, {'params': biases, 'weight_decay': 0}].
     std::vector<Tensor> weights{backbone.weight, head.weight}, biases{backbone.bias, head.bias};
-    optim::SGD sgd({{weights}, {biases, {.weight_decay = 0}}}, {.lr = 0.1, .momentum = 0.9, .weight_decay = 5e-4});
-    REQUIRE(sgd.param_groups().size() == 2);
-    CHECK(sgd.param_groups()[0].weight_decay == 5e-4);
-    CHECK(sgd.param_groups()[1].weight_decay == 0.0);
-    CHECK(sgd.param_groups()[1].momentum == 0.9);  // unset options come from the defaults
-    CHECK(sgd.param_groups()[1].params.size() == 2);
+    // SGD([{'params': weights}, {'params': biases, 'weight_decay': 0}], lr=0.1, momentum=0.9, weight_decay=5e-4)
+    optim::SGD opt({{weights}, {biases, {.weight_decay = 0}}}, {.lr = 0.1, .momentum = 0.9, .weight_decay = 5e-4});
+    opt.param_groups()[1].lr = 0.01;  // any option of a group is readable and settable
+    REQUIRE(opt.param_groups().size() == 2);
+    CHECK(opt.param_groups()[0].weight_decay == 5e-4);
+    CHECK(opt.param_groups()[1].weight_decay == 0.0);
+    CHECK(opt.param_groups()[1].momentum == 0.9);  // unset options come from the defaults
+    CHECK(opt.param_groups()[1].params.size() == 2);
+    CHECK(opt.group_lr(1) == 0.01);
+    CHECK(opt.lr() == 0.1);
 
     // Fine-tuning: the pretrained part at a tenth of the head's lr, then a group added later.
     optim::Adam adam({{backbone.parameters(), {.lr = 1e-4}}, {head.parameters()}}, 1e-3);
