@@ -51,88 +51,82 @@ AdamKernel pick_kernel(bool l2, bool decay, bool amsgrad) {
 AdamOptions from(const AdamWOptions& o) { return {o.lr, o.betas, o.eps, o.weight_decay, o.amsgrad, o.maximize}; }
 }  // namespace
 
-Adam::Adam(std::vector<Tensor> params, AdamOptions o) : Adam(std::move(params), o, false) {}
+Adam::Adam(std::vector<Tensor> params, AdamOptions o) : Adam(one_group(std::move(params)), o, false) {}
+Adam::Adam(std::vector<GroupSpec> groups, AdamOptions o) : Adam(std::move(groups), o, false) {}
 
-Adam::Adam(std::vector<Tensor> params, AdamOptions o, bool decoupled)
-    : Optimizer(std::move(params)), options_(o), decoupled_(decoupled) {
-    check_lr(o.lr);
+Adam::Adam(std::vector<GroupSpec> groups, AdamOptions defaults, bool decoupled)
+    : OptimizerWith(defaults), decoupled_(decoupled) {
+    check_options(defaults);
+    add_groups(std::move(groups));
+}
+
+AdamW::AdamW(std::vector<Tensor> params, AdamWOptions o) : Adam(one_group(std::move(params)), from(o), true) {}
+AdamW::AdamW(std::vector<GroupSpec> groups, AdamWOptions o) : Adam(std::move(groups), from(o), true) {}
+
+std::vector<Hyperparameter> Adam::fields(AdamOptions& o) const {
+    return {{"lr", &o.lr},           {"betas", &o.betas},      {"eps", &o.eps}, {"weight_decay", &o.weight_decay},
+            {"amsgrad", &o.amsgrad}, {"maximize", &o.maximize}};
+}
+
+AdamOptions Adam::merge(const AdamGroupOptions& g, AdamOptions o) const {
+    o.lr = g.lr.value_or(o.lr);
+    o.betas = g.betas.value_or(o.betas);
+    o.eps = g.eps.value_or(o.eps);
+    o.weight_decay = g.weight_decay.value_or(o.weight_decay);
+    o.amsgrad = g.amsgrad.value_or(o.amsgrad);
+    o.maximize = g.maximize.value_or(o.maximize);
+    return o;
+}
+
+void Adam::check_options(const AdamOptions& o) const {
+    check_hyper(o.lr >= 0.0, "learning rate: it must be >= 0, got " + format_number(o.lr));
     check_hyper(o.eps >= 0.0, "eps " + format_number(o.eps));
     check_hyper(o.betas.first >= 0.0 && o.betas.first < 1.0, "beta1 " + format_number(o.betas.first));
     check_hyper(o.betas.second >= 0.0 && o.betas.second < 1.0, "beta2 " + format_number(o.betas.second));
     check_hyper(o.weight_decay >= 0.0, "weight_decay " + format_number(o.weight_decay));
-    state_.resize(params_.size());
 }
 
-AdamW::AdamW(std::vector<Tensor> params, AdamWOptions o) : Adam(std::move(params), from(o), true) {}
+std::vector<std::string> Adam::state_names(const AdamOptions& o) const {
+    if (o.amsgrad) return {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
+    return {"exp_avg", "exp_avg_sq"};
+}
 
 // One fused pass per parameter, with PyTorch's operations in PyTorch's order (the tests compare
 // against its numbers): every product and sum below is rounded to float exactly as its kernels do.
 void Adam::step() {
-    const AdamOptions& options = options_;
-    const double beta1 = options.betas.first, beta2 = options.betas.second;
-    AdamScalars c{};
-    c.sign = options.maximize ? -1.0f : 1.0f;
-    c.b1 = static_cast<float>(beta1);
-    c.one_minus_b1 = static_cast<float>(1.0 - beta1);
-    c.b2 = static_cast<float>(beta2);
-    c.one_minus_b2 = static_cast<float>(1.0 - beta2);
-    c.eps = static_cast<float>(options.eps);
-    c.wd = static_cast<float>(options.weight_decay);
-    c.shrink = static_cast<float>(1.0 - options.lr * options.weight_decay);
-    const bool has_decay = options.weight_decay != 0.0;
-    const AdamKernel kernel = pick_kernel(has_decay && !decoupled_, has_decay && decoupled_, options.amsgrad);
-    for (std::size_t i = 0; i < params_.size(); ++i) {
-        Tensor& p = params_[i];
-        const Tensor grad = p.grad();
-        if (!grad.defined()) continue;
-        if (!state_[i]) {
-            state_[i] = ParamState{0, xt::zeros<float>(p.shape()), xt::zeros<float>(p.shape()),
-                                   options.amsgrad ? Array(xt::zeros<float>(p.shape())) : Array()};
+    std::size_t index = 0;  // the parameter's index across groups, as in state_dict
+    for (Group& group : groups_) {
+        const double beta1 = group.betas.first, beta2 = group.betas.second;
+        AdamScalars c{};
+        c.sign = group.maximize ? -1.0f : 1.0f;
+        c.b1 = static_cast<float>(beta1);
+        c.one_minus_b1 = static_cast<float>(1.0 - beta1);
+        c.b2 = static_cast<float>(beta2);
+        c.one_minus_b2 = static_cast<float>(1.0 - beta2);
+        c.eps = static_cast<float>(group.eps);
+        c.wd = static_cast<float>(group.weight_decay);
+        c.shrink = static_cast<float>(1.0 - group.lr * group.weight_decay);
+        const bool has_decay = group.weight_decay != 0.0;
+        const AdamKernel kernel = pick_kernel(has_decay && !decoupled_, has_decay && decoupled_, group.amsgrad);
+        for (Tensor& p : group.params) {
+            std::optional<ParamState>& state = state_[index++];
+            const Tensor grad = p.grad();
+            if (!grad.defined()) continue;
+            if (!state) {
+                state = ParamState{
+                    0, {{"exp_avg", xt::zeros<float>(p.shape())}, {"exp_avg_sq", xt::zeros<float>(p.shape())}}};
+            }
+            if (group.amsgrad && !state->buffers.contains("max_exp_avg_sq"))
+                state->buffers["max_exp_avg_sq"] = xt::zeros<float>(p.shape());
+            ParamState& s = *state;
+            s.step += 1;
+            const auto t = static_cast<double>(s.step);
+            c.neg_step = static_cast<float>(-(group.lr / (1.0 - std::pow(beta1, t))));  // Python: lr / bias_correction1
+            c.bc2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(beta2, t)));
+            kernel(p.numel(), p.data().data(), grad.data().data(), s.buffer("exp_avg").data(),
+                   s.buffer("exp_avg_sq").data(), group.amsgrad ? s.buffer("max_exp_avg_sq").data() : nullptr, c);
         }
-        ParamState& s = *state_[i];
-        s.step += 1;
-        const auto t = static_cast<double>(s.step);
-        c.neg_step = static_cast<float>(-(options.lr / (1.0 - std::pow(beta1, t))));  // Python: lr / bias_correction1
-        c.bc2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(beta2, t)));
-        kernel(p.numel(), p.data().data(), grad.data().data(), s.exp_avg.data(), s.exp_avg_sq.data(),
-               options.amsgrad ? s.max_exp_avg_sq.data() : nullptr, c);
     }
-}
-
-Optimizer::State Adam::state() const {
-    State out;
-    for (std::size_t i = 0; i < params_.size(); ++i) {
-        if (!state_[i]) continue;
-        const std::string k = format_number(i);
-        out.tensors[k + ".exp_avg"] = state_[i]->exp_avg;
-        out.tensors[k + ".exp_avg_sq"] = state_[i]->exp_avg_sq;
-        if (options_.amsgrad) out.tensors[k + ".max_exp_avg_sq"] = state_[i]->max_exp_avg_sq;
-        out.metadata[k + ".step"] = format_number(state_[i]->step);
-    }
-    return out;
-}
-
-void Adam::set_state(const State& in) {
-    std::vector<std::optional<ParamState>> loaded(params_.size());
-    for (std::size_t i = 0; i < params_.size(); ++i) {
-        const std::string k = format_number(i), where = kind() + " load: " + in.origin;
-        auto step = in.metadata.find(k + ".step");
-        auto m = in.tensors.find(k + ".exp_avg"), v = in.tensors.find(k + ".exp_avg_sq");
-        if (step == in.metadata.end()) continue;  // this parameter had not been stepped yet
-        if (m == in.tensors.end() || v == in.tensors.end())
-            throw Error(where + ": moments of parameter " + k + " are missing");
-        ParamState s{parse_number<std::int64_t>(step->second, where + ": metadata '" + k + ".step'"), m->second,
-                     v->second, Array()};
-        if (s.step < 0)
-            throw Error(where + ": metadata '" + k + ".step' is " + step->second + ", a step count can't be negative");
-        if (options_.amsgrad) {
-            auto mx = in.tensors.find(k + ".max_exp_avg_sq");
-            if (mx == in.tensors.end()) throw Error(where + ": amsgrad state of parameter " + k + " is missing");
-            s.max_exp_avg_sq = mx->second;
-        }
-        loaded[i] = std::move(s);
-    }
-    state_ = std::move(loaded);
 }
 
 }  // namespace xg::optim

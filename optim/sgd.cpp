@@ -6,13 +6,43 @@
 
 namespace xg::optim {
 
-SGD::SGD(std::vector<Tensor> params, SGDOptions o) : Optimizer(std::move(params)), options_(o) {
-    check_lr(o.lr);
+SGD::SGD(std::vector<Tensor> params, SGDOptions o) : SGD(one_group(std::move(params)), o) {}
+
+SGD::SGD(std::vector<GroupSpec> groups, SGDOptions defaults) : OptimizerWith(defaults) {
+    check_options(defaults);
+    add_groups(std::move(groups));
+}
+
+std::vector<Hyperparameter> SGD::fields(SGDOptions& o) const {
+    return {{"lr", &o.lr},
+            {"momentum", &o.momentum},
+            {"dampening", &o.dampening},
+            {"weight_decay", &o.weight_decay},
+            {"nesterov", &o.nesterov},
+            {"maximize", &o.maximize}};
+}
+
+SGDOptions SGD::merge(const SGDGroupOptions& g, SGDOptions o) const {
+    o.lr = g.lr.value_or(o.lr);
+    o.momentum = g.momentum.value_or(o.momentum);
+    o.dampening = g.dampening.value_or(o.dampening);
+    o.weight_decay = g.weight_decay.value_or(o.weight_decay);
+    o.nesterov = g.nesterov.value_or(o.nesterov);
+    o.maximize = g.maximize.value_or(o.maximize);
+    return o;
+}
+
+void SGD::check_options(const SGDOptions& o) const {
+    check_hyper(o.lr >= 0.0, "learning rate: it must be >= 0, got " + format_number(o.lr));
     check_hyper(o.momentum >= 0.0, "momentum " + format_number(o.momentum));
     check_hyper(o.weight_decay >= 0.0, "weight_decay " + format_number(o.weight_decay));
     check_hyper(!o.nesterov || (o.momentum > 0.0 && o.dampening == 0.0),
                 "nesterov: it requires momentum > 0 and dampening = 0");
-    momentum_buffer_.resize(params_.size());
+}
+
+std::vector<std::string> SGD::state_names(const SGDOptions& o) const {
+    if (o.momentum == 0.0) return {};
+    return {"momentum_buffer"};
 }
 
 namespace {
@@ -48,43 +78,26 @@ void sgd_dispatch(bool momentum, bool first, bool nesterov, std::size_t n, float
 }  // namespace
 
 void SGD::step() {
-    const SGDOptions& o = options_;
-    const SGDScalars c{o.maximize ? -1.0f : 1.0f, static_cast<float>(o.weight_decay), static_cast<float>(o.momentum),
-                       static_cast<float>(1.0 - o.dampening), static_cast<float>(-o.lr)};
-    const bool momentum = o.momentum != 0.0;
-    for (std::size_t i = 0; i < params_.size(); ++i) {
-        Tensor& p = params_[i];
-        const Tensor grad = p.grad();
-        if (!grad.defined()) continue;
-        std::optional<Array>& buffer = momentum_buffer_[i];
-        const bool first = momentum && !buffer;  // the first step starts the buffer at d_p
-        if (first) buffer = Array::from_shape(p.shape());
-        float* buf = buffer ? buffer->data() : nullptr;
-        if (o.weight_decay != 0.0)
-            sgd_dispatch<true>(momentum, first, o.nesterov, p.numel(), p.data().data(), grad.data().data(), buf, c);
-        else sgd_dispatch<false>(momentum, first, o.nesterov, p.numel(), p.data().data(), grad.data().data(), buf, c);
-    }
-}
-
-Optimizer::State SGD::state() const {
-    State s;
-    for (std::size_t i = 0; i < params_.size(); ++i) {
-        if (momentum_buffer_[i]) s.tensors[format_number(i) + ".momentum_buffer"] = *momentum_buffer_[i];
-    }
-    return s;
-}
-
-void SGD::set_state(const State& s) {
-    std::vector<std::optional<Array>> buffers(params_.size());
-    for (const auto& [name, a] : s.tensors) {  // Optimizer::load checked the index and the shape
-        const std::string_view index = std::string_view(name).substr(0, name.find('.'));
-        const auto i = parse_number<std::size_t>(index, "SGD load: " + s.origin + ": state '" + name + "'");
-        if (i >= buffers.size() || name != format_number(i) + ".momentum_buffer") {
-            throw Error("SGD load: " + s.origin + ": unexpected state '" + name + "'");
+    std::size_t index = 0;  // the parameter's index across groups, as in state_dict
+    for (Group& o : groups_) {
+        const SGDScalars c{o.maximize ? -1.0f : 1.0f, static_cast<float>(o.weight_decay),
+                           static_cast<float>(o.momentum), static_cast<float>(1.0 - o.dampening),
+                           static_cast<float>(-o.lr)};
+        const bool momentum = o.momentum != 0.0;
+        for (Tensor& p : o.params) {
+            std::optional<ParamState>& s = state_[index++];
+            const Tensor grad = p.grad();
+            if (!grad.defined()) continue;
+            // The first step with momentum starts the buffer at d_p.
+            const bool first = momentum && (!s || !s->buffers.contains("momentum_buffer"));
+            if (first) s = ParamState{0, {{"momentum_buffer", Array::from_shape(p.shape())}}};
+            float* buf = momentum ? s->buffer("momentum_buffer").data() : nullptr;
+            float* w = p.data().data();
+            if (o.weight_decay != 0.0)
+                sgd_dispatch<true>(momentum, first, o.nesterov, p.numel(), w, grad.data().data(), buf, c);
+            else sgd_dispatch<false>(momentum, first, o.nesterov, p.numel(), w, grad.data().data(), buf, c);
         }
-        buffers[i] = a;
     }
-    momentum_buffer_ = std::move(buffers);
 }
 
 }  // namespace xg::optim

@@ -16,21 +16,33 @@ struct SGDOptions {
     bool maximize = false;
 };
 
+// What one parameter group changes; an unset field is the optimizer's default.
+struct SGDGroupOptions {
+    std::optional<double> lr = {};
+    std::optional<double> momentum = {};
+    std::optional<double> dampening = {};
+    std::optional<double> weight_decay = {};
+    std::optional<bool> nesterov = {};
+    std::optional<bool> maximize = {};
+};
+
 // g = ±grad + weight_decay·p;  with momentum: b = g on the first step, else
 // b = momentum·b + (1 - dampening)·g, and g = g + momentum·b (Nesterov) or b;  p = p - lr·g.
-class SGD : public Optimizer {
+class SGD : public OptimizerWith<SGDOptions, SGDGroupOptions> {
 public:
     SGD(std::vector<Tensor> params, SGDOptions options = {});
+    SGD(std::vector<Tensor> params, LearningRate lr) : SGD(std::move(params), SGDOptions{.lr = lr.value}) {}
+    SGD(std::vector<GroupSpec> groups, SGDOptions defaults = {});
+    SGD(std::vector<GroupSpec> groups, LearningRate lr) : SGD(std::move(groups), SGDOptions{.lr = lr.value}) {}
     void step() override;
-    const SGDOptions& options() const { return options_; }  // .lr is lr(): change it with set_lr
+    std::string kind() const override { return "SGD"; }
 
 private:
-    SGDOptions options_;
-    std::vector<std::optional<Array>> momentum_buffer_;  // created by the first step with momentum
-    State state() const override;
-    void set_state(const State& s) override;
-    std::string kind() const override { return "SGD"; }
-    const double& lr_ref() const override { return options_.lr; }
+    std::vector<Hyperparameter> fields(SGDOptions& o) const override;
+    SGDOptions merge(const SGDGroupOptions& overrides, SGDOptions o) const override;
+    void check_options(const SGDOptions& o) const override;
+    std::vector<std::string> state_names(const SGDOptions& o) const override;
+    bool counts_steps() const override { return false; }  // PyTorch's SGD keeps no step count
 };
 
 }  // namespace xg::optim
