@@ -30,7 +30,8 @@ XGRAD_TARGET_CLONES void adam_kernel(std::size_t n, float* __restrict w, const f
         m[k] = m[k] * c.b1 + c.one_minus_b1 * g;      // exp_avg.mul_(β1).add_(g, alpha=1-β1)
         v[k] = v[k] * c.b2 + c.one_minus_b2 * g * g;  // exp_avg_sq.mul_(β2).addcmul_(g, g, value=1-β2)
         float second = v[k];
-        if constexpr (Amsgrad) second = vmax[k] = std::max(vmax[k], v[k]);  // torch.maximum(max_exp_avg_sq, v)
+        // torch.maximum(max_exp_avg_sq, v), which keeps a NaN from either side (std::max drops v's).
+        if constexpr (Amsgrad) second = vmax[k] = (vmax[k] < v[k] || v[k] != v[k]) ? v[k] : vmax[k];
         const float denom = std::sqrt(second) / c.bc2_sqrt + c.eps;
         w[k] = w[k] + c.neg_step * m[k] / denom;  // p.addcdiv_(m, denom, value=-step_size)
     }

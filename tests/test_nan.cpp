@@ -127,3 +127,19 @@ TEST_CASE("abs: NaN in gives NaN out; its gradient at NaN is 0 as PyTorch's sgn"
     y.sum().backward();
     CHECK(same(x.grad(), {0, -1, 0, 1}));
 }
+
+// p = torch.zeros(2, requires_grad=True); opt = torch.optim.Adam([p], lr=0.1, amsgrad=True)
+// p.grad = torch.tensor([1., 1.]); opt.step(); p.grad = torch.tensor([nan, 1.]); opt.step()
+// -> p = [nan, -0.2]: the NaN reaches max_exp_avg_sq and the parameter, as torch.maximum keeps it.
+TEST_CASE("Adam amsgrad: a NaN gradient is not dropped by the running maximum", "[nan]") {
+    Tensor p = Tensor::zeros({2}).requires_grad_();
+    optim::Adam opt({p}, {.lr = 0.1, .amsgrad = true});
+    p.mutable_grad() = Tensor::from({1, 1});
+    opt.step();
+    p.mutable_grad() = Tensor::from({NaN, 1});
+    opt.step();
+    CHECK(same(p, {NaN, -0.2f}));
+    // The parameter is NaN through exp_avg anyway; the running maximum itself must hold the NaN too.
+    const Tensor vmax = opt.state_dict().at("state.0.max_exp_avg_sq");
+    CHECK(std::isnan(vmax.data()(0)));
+}
