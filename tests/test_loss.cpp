@@ -210,7 +210,7 @@ TEST_CASE("losses: bad options are clear errors", "[nn][loss][errors]") {
                       Catch::Contains("smooth_l1_loss: input [2, 3] and target [3]"));
 }
 
-TEST_CASE("losses: a mean over ignored targets only is nan with a zero gradient, as PyTorch", "[nn][loss]") {
+TEST_CASE("losses: a mean over ignored targets only is nan with a zero gradient as in PyTorch", "[nn][loss]") {
     const Tensor ignored = Tensor::from({-100, -100, -100});
     for (float ls : {0.0f, 0.1f}) {
         Tensor a = logits().requires_grad_();

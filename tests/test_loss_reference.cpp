@@ -128,54 +128,54 @@ constexpr auto first = test::Order::first;
 std::vector<LossRow> rows() {
     return {
         // ---- cross_entropy: a fused first-order kernel ----
-        {"cross_entropy: weight, mean",
+        {"cross_entropy: weight / mean",
          {{5, 4}},
          [](V x, const Consts& k) { return F::cross_entropy(x[0], k("target", T5), {.weight = k("weight", W4)}); },
          first},
-        {"cross_entropy: weight, sum",
+        {"cross_entropy: weight / sum",
          {{5, 4}},
          [](V x, const Consts& k) {
              return F::cross_entropy(x[0], k("target", T5), {.weight = k("weight", W4), .reduction = Reduction::sum});
          },
          first},
-        {"cross_entropy: weight and ignore_index, mean",
+        {"cross_entropy: weight and ignore_index / mean",
          {{5, 4}},
          [](V x, const Consts& k) { return F::cross_entropy(x[0], k("target", T5), {.weight = k("weight", W4)}); },
          first},
-        {"cross_entropy: weight and ignore_index, none",
+        {"cross_entropy: weight and ignore_index / none",
          {{5, 4}},
          [](V x, const Consts& k) {
              return F::cross_entropy(x[0], k("target", T5), {.weight = k("weight", W4), .reduction = Reduction::none});
          },
          first},
-        {"cross_entropy: ignore_index 3 (a real class), mean",
+        {"cross_entropy: ignore_index 3 (a real class) / mean",
          {{5, 4}},
          [](V x, const Consts& k) { return F::cross_entropy(x[0], k("target", T5), {.ignore_index = 3}); },
          first},
-        {"cross_entropy: label_smoothing 0.2, mean",
+        {"cross_entropy: label_smoothing 0.2 / mean",
          {{5, 4}},
          [](V x, const Consts& k) { return F::cross_entropy(x[0], k("target", T5), {.label_smoothing = 0.2f}); },
          first},
-        {"cross_entropy: label_smoothing 0.2 with ignore_index, none",
+        {"cross_entropy: label_smoothing 0.2 with ignore_index / none",
          {{5, 4}},
          [](V x, const Consts& k) {
              return F::cross_entropy(x[0], k("target", T5), {.reduction = Reduction::none, .label_smoothing = 0.2f});
          },
          first},
-        {"cross_entropy: label_smoothing 0.3 with weight and ignore_index, mean",
+        {"cross_entropy: label_smoothing 0.3 with weight and ignore_index / mean",
          {{5, 4}},
          [](V x, const Consts& k) {
              return F::cross_entropy(x[0], k("target", T5), {.weight = k("weight", W4), .label_smoothing = 0.3f});
          },
          first},
-        {"cross_entropy: label_smoothing 0.3 with weight and ignore_index, sum",
+        {"cross_entropy: label_smoothing 0.3 with weight and ignore_index / sum",
          {{5, 4}},
          [](V x, const Consts& k) {
              return F::cross_entropy(x[0], k("target", T5),
                                      {.weight = k("weight", W4), .reduction = Reduction::sum, .label_smoothing = 0.3f});
          },
          first},
-        {"cross_entropy: label_smoothing 0.3 with weight and ignore_index, none",
+        {"cross_entropy: label_smoothing 0.3 with weight and ignore_index / none",
          {{5, 4}},
          [](V x, const Consts& k) {
              return F::cross_entropy(
@@ -183,17 +183,17 @@ std::vector<LossRow> rows() {
                  {.weight = k("weight", W4), .reduction = Reduction::none, .label_smoothing = 0.3f});
          },
          first},
-        {"cross_entropy: label_smoothing 1 with weight, mean",
+        {"cross_entropy: label_smoothing 1 with weight / mean",
          {{5, 4}},
          [](V x, const Consts& k) {
              return F::cross_entropy(x[0], k("target", T5), {.weight = k("weight", W4), .label_smoothing = 1.0f});
          },
          first},
-        {"cross_entropy: [N, C, d1, d2] with target [N, d1, d2], mean",
+        {"cross_entropy: [N x C x d1 x d2] with target [N x d1 x d2] / mean",
          {{2, 3, 2, 2}},
          [](V x, const Consts& k) { return F::cross_entropy(x[0], k("target", T_2x2x2)); },
          first},
-        {"cross_entropy: [N, C, d1, d2] with weight and label_smoothing, none",
+        {"cross_entropy: [N x C x d1 x d2] with weight and label_smoothing / none",
          {{2, 3, 2, 2}},
          [](V x, const Consts& k) {
              return F::cross_entropy(
@@ -201,21 +201,21 @@ std::vector<LossRow> rows() {
                  {.weight = k("weight", W3), .reduction = Reduction::none, .label_smoothing = 0.1f});
          },
          first},
-        {"cross_entropy: [N, C, d] with weight and label_smoothing, mean",
+        {"cross_entropy: [N x C x d] with weight and label_smoothing / mean",
          {{2, 4, 3}},
          [](V x, const Consts& k) {
              return F::cross_entropy(x[0], k("target", T_2x3), {.weight = k("weight", W4), .label_smoothing = 0.25f});
          },
          first},
-        {"cross_entropy: [N, C, d], sum",
+        {"cross_entropy: [N x C x d] / sum",
          {{2, 4, 3}},
          [](V x, const Consts& k) { return F::cross_entropy(x[0], k("target", T_2x3), Reduction::sum); },
          first},
-        {"cross_entropy: unbatched [C] with a 0-d target, mean",
+        {"cross_entropy: unbatched [C] with a 0-d target / mean",
          {{4}},
          [](V x, const Consts& k) { return F::cross_entropy(x[0], k("target", SCALAR)); },
          first},
-        {"cross_entropy: unbatched [C] with weight and label_smoothing, none",
+        {"cross_entropy: unbatched [C] with weight and label_smoothing / none",
          {{4}},
          [](V x, const Consts& k) {
              return F::cross_entropy(
@@ -224,21 +224,21 @@ std::vector<LossRow> rows() {
          },
          first},
         // ---- nll_loss: any order ----
-        {"nll_loss: weight and ignore_index, mean",
+        {"nll_loss: weight and ignore_index / mean",
          {{5, 4}},
          [](V x, const Consts& k) { return F::nll_loss(x[0], k("target", T5), {.weight = k("weight", W4)}); }},
-        {"nll_loss: weight, none",
+        {"nll_loss: weight / none",
          {{5, 4}},
          [](V x, const Consts& k) {
              return F::nll_loss(x[0], k("target", T5), {.weight = k("weight", W4), .reduction = Reduction::none});
          }},
-        {"nll_loss: [N, C, d1, d2] with weight, mean",
+        {"nll_loss: [N x C x d1 x d2] with weight / mean",
          {{2, 3, 2, 2}},
          [](V x, const Consts& k) { return F::nll_loss(x[0], k("target", T_2x2x2), {.weight = k("weight", W3)}); }},
-        {"nll_loss: [N, C, d], none",
+        {"nll_loss: [N x C x d] / none",
          {{2, 4, 3}},
          [](V x, const Consts& k) { return F::nll_loss(x[0], k("target", T_2x3), Reduction::none); }},
-        {"nll_loss: unbatched [C] with a 0-d target, sum",
+        {"nll_loss: unbatched [C] with a 0-d target / sum",
          {{4}},
          [](V x, const Consts& k) { return F::nll_loss(x[0], k("target", SCALAR), Reduction::sum); }},
         {"nll_loss of log_softmax: cross_entropy with weight to second order",
@@ -247,54 +247,54 @@ std::vector<LossRow> rows() {
              return F::nll_loss(log_softmax(x[0], 1), k("target", T5), {.weight = k("weight", W4)});
          }},
         // ---- binary cross-entropy ----
-        {"binary_cross_entropy_with_logits: pos_weight [4], mean",
+        {"binary_cross_entropy_with_logits: pos_weight [4] / mean",
          {{3, 4}, {3, 4}},
          [](V x, const Consts& k) {
              return F::binary_cross_entropy_with_logits(x[0] * 3.0f, sigmoid(x[1]),
                                                         {.pos_weight = k("pos_weight", W4)});
          }},
-        {"binary_cross_entropy_with_logits: pos_weight and weight, none",
+        {"binary_cross_entropy_with_logits: pos_weight and weight / none",
          {{3, 4}, {3, 4}},
          [](V x, const Consts& k) {
              return F::binary_cross_entropy_with_logits(
                  x[0] * 3.0f, sigmoid(x[1]),
                  {.weight = k("weight", W_ROWS), .reduction = Reduction::none, .pos_weight = k("pos_weight", W4)});
          }},
-        {"binary_cross_entropy_with_logits: weight [3, 1], sum",
+        {"binary_cross_entropy_with_logits: weight [3 x 1] / sum",
          {{3, 4}, {3, 4}},
          [](V x, const Consts& k) {
              return F::binary_cross_entropy_with_logits(x[0] * 3.0f, sigmoid(x[1]),
                                                         {.weight = k("weight", W_ROWS), .reduction = Reduction::sum});
          }},
-        {"binary_cross_entropy_with_logits: pos_weight over the last dim of [2, 3, 4], mean",
+        {"binary_cross_entropy_with_logits: pos_weight over the last dim of [2 x 3 x 4] / mean",
          {{2, 3, 4}, {2, 3, 4}},
          [](V x, const Consts& k) {
              return F::binary_cross_entropy_with_logits(x[0] * 3.0f, sigmoid(x[1]),
                                                         {.pos_weight = k("pos_weight", W4)});
          }},
-        {"binary_cross_entropy: weight [3, 1], mean",
+        {"binary_cross_entropy: weight [3 x 1] / mean",
          {{3, 4}, {3, 4}},
          [](V x, const Consts& k) {
              return F::binary_cross_entropy(sigmoid(x[0]), sigmoid(x[1]), Reduction::mean, k("weight", W_ROWS));
          },
          first},
         // ---- huber_loss, smooth_l1_loss: any order ----
-        {"huber_loss: delta 1, mean",
+        {"huber_loss: delta 1 / mean",
          {{3, 4}, {3, 4}},
          [](V x, const Consts&) { return F::huber_loss(x[0] * 2.0f, x[1]); }},
-        {"huber_loss: delta 0.5, sum",
+        {"huber_loss: delta 0.5 / sum",
          {{3, 4}, {3, 4}},
          [](V x, const Consts&) { return F::huber_loss(x[0], x[1], Reduction::sum, 0.5f); }},
-        {"huber_loss: delta 2.5, none",
+        {"huber_loss: delta 2.5 / none",
          {{3, 4}, {3, 4}},
          [](V x, const Consts&) { return F::huber_loss(x[0] * 3.0f, x[1], Reduction::none, 2.5f); }},
-        {"smooth_l1_loss: beta 1, mean",
+        {"smooth_l1_loss: beta 1 / mean",
          {{3, 4}, {3, 4}},
          [](V x, const Consts&) { return F::smooth_l1_loss(x[0] * 2.0f, x[1]); }},
-        {"smooth_l1_loss: beta 0.3, none",
+        {"smooth_l1_loss: beta 0.3 / none",
          {{3, 4}, {3, 4}},
          [](V x, const Consts&) { return F::smooth_l1_loss(x[0], x[1], Reduction::none, 0.3f); }},
-        {"smooth_l1_loss: beta 0 is l1_loss, sum",
+        {"smooth_l1_loss: beta 0 is l1_loss / sum",
          {{3, 4}, {3, 4}},
          [](V x, const Consts&) { return F::smooth_l1_loss(x[0], x[1], Reduction::sum, 0.0f); }},
         // ---- the other reductions of mse_loss and l1_loss ----
