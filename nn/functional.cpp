@@ -104,6 +104,16 @@ Array zeros(const Shape& shape) {
     return a;
 }
 
+// A class weight (optional) is [C] and a constant.
+void check_class_weight(const char* op, const Tensor& weight, std::size_t classes, const Shape& input) {
+    if (!weight.defined()) return;
+    if (weight.dim() != 1 || weight.numel() != classes) {
+        throw Error(std::string(op) + ": weight " + shape_str(weight.shape()) + " must hold one number per class, [" +
+                    std::to_string(classes) + "] for input " + shape_str(input));
+    }
+    check_weight(op, "weight", weight, weight.shape());
+}
+
 bool class_shapes_match(const Shape& x, const Shape& t) {
     if (x.size() == 1) return t.empty();  // unbatched: [C] and a 0-d target
     if (x.size() < 2 || t.size() != x.size() - 1 || t[0] != x[0]) return false;
@@ -128,13 +138,7 @@ ClassTargets class_targets(const char* op, const Tensor& input, const Tensor& ta
     if (xs.size() >= 2) ct.n = xs[0];
     for (std::size_t k = 2; k < xs.size(); ++k) ct.inner *= xs[k];
     ct.out_shape = target.shape();
-    if (weight.defined()) {
-        if (weight.dim() != 1 || weight.numel() != ct.c) {
-            throw Error(std::string(op) + ": weight " + shape_str(weight.shape()) +
-                        " must hold one number per class, [" + std::to_string(ct.c) + "] for input " + shape_str(xs));
-        }
-        check_weight(op, "weight", weight, weight.shape());
-    }
+    check_class_weight(op, weight, ct.c, xs);
     const auto classes = static_cast<std::int64_t>(ct.c);
     const std::size_t positions = target.numel();
     ct.idx.resize(positions);
@@ -209,6 +213,30 @@ Array cross_entropy_grad(const CrossEntropySaved& s, const Array& g) {
         cross_entropy_rows(s, g, gi, s.ct.inner);
     }
     return gi;
+}
+
+// cross_entropy with a target of the input's shape: class probabilities, as PyTorch. Composed
+// of ops (any order, and a gradient for the target too):
+//   loss = -Σ_k w_k·q_k·log_softmax(x)_k,  q = (1 - ε)·target + ε/C,
+// and the mean divides by the number of positions (N·d1·...), not by the weights.
+Tensor cross_entropy_probabilities(const Tensor& input, const Tensor& target, const CrossEntropyOptions& o) {
+    const std::size_t class_dim = input.dim() == 1 ? 0 : 1, c = input.shape()[class_dim];
+    if (o.ignore_index >= 0) {
+        throw Error("cross_entropy: ignore_index (" + std::to_string(o.ignore_index) +
+                    ") is not supported for class-probability targets (target " + shape_str(target.shape()) +
+                    " has the input's shape)");
+    }
+    Tensor q = target;
+    if (o.label_smoothing > 0.0f) q = target * (1.0f - o.label_smoothing) + o.label_smoothing / static_cast<float>(c);
+    Tensor terms = log_softmax(input, static_cast<std::int64_t>(class_dim)) * q;
+    if (o.weight.defined()) {
+        check_class_weight("cross_entropy", o.weight, c, input.shape());
+        // [C] -> [C, 1, ...]: one weight per class, broadcast over d1, ...
+        std::vector<std::int64_t> along_classes(input.dim() - class_dim, 1);
+        along_classes[0] = static_cast<std::int64_t>(c);
+        terms = terms * reshape(o.weight, along_classes);
+    }
+    return reduce(-sum(terms, static_cast<std::int64_t>(class_dim)), o.reduction);
 }
 
 }  // namespace
@@ -347,10 +375,11 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction r, std
 // g being the position's share of the output gradient (the mean's 1 / Σ w_y included). Without
 // weight and smoothing that is (softmax - onehot)·g. A fused kernel: first-order.
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& o) {
-    ClassTargets ct = class_targets("cross_entropy", input, target, o.weight, o.ignore_index);
     const float eps = o.label_smoothing;
     if (!(eps >= 0.0f && eps <= 1.0f))
         throw Error("cross_entropy: label_smoothing must be in [0, 1], got " + format_number(eps));
+    if (input.dim() >= 1 && target.shape() == input.shape()) return cross_entropy_probabilities(input, target, o);
+    ClassTargets ct = class_targets("cross_entropy", input, target, o.weight, o.ignore_index);
     // The per-class weights (1s without weight) and their sum, for the smoothing term.
     std::vector<float> wc(ct.c, 1.0f);
     if (o.weight.defined()) std::copy(o.weight.data().begin(), o.weight.data().end(), wc.begin());

@@ -72,12 +72,15 @@ struct CrossEntropyOptions {
 Tensor nll_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean,
                 std::int64_t ignore_index = -100);
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& options);
-// input: logits; log_softmax over the class dim and nll_loss (with label smoothing) fused into
+// input: logits. With class-index targets, log_softmax over the class dim and nll_loss (with
+// label smoothing) fused into
 // one op, for speed (one pass and one gradient array instead of two; the MNIST trainers' loss) and
 // stability (logits of 1e4 stay finite). Every option goes through the same kernel. First-order:
 // for gradients of gradients write nll_loss(log_softmax(x, 1), t), which is differentiable to any
 // order (label smoothing then is (1 - ε)·nll_loss + ε/C·(-Σ_c weight_c·log_softmax_c), averaged as
-// PyTorch does).
+// PyTorch does). A target of the input's shape holds class probabilities instead, as PyTorch:
+// loss = -Σ_k weight_k·q_k·log_softmax_k with q = (1 - ε)·target + ε/C, the mean taken over the
+// positions; composed of ops (any order, target differentiable too); ignore_index doesn't apply.
 Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean,
                      std::int64_t ignore_index = -100);
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& options);

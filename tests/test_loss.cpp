@@ -153,8 +153,15 @@ TEST_CASE("losses: a bad class-index target names the op the value and the shape
     CHECK_THROWS_WITH(F::cross_entropy(Tensor::zeros({2, 4}), Tensor::zeros({})),
                       Catch::Contains("got input [2, 4] and target []"));
     CHECK_THROWS_WITH(F::nll_loss(Tensor::zeros({}), Tensor::zeros({})), Catch::Contains("got input [] and target []"));
-    CHECK_THROWS_WITH(F::cross_entropy(logits(), Tensor::zeros({3, 4})),
+    // A target of the input's shape holds class probabilities, where ignore_index has no meaning.
+    CHECK_THROWS_WITH(
+        F::cross_entropy(logits(), Tensor::zeros({3, 4}), {.ignore_index = 0}),
+        Catch::Contains("cross_entropy: ignore_index (0) is not supported for class-probability targets") &&
+            Catch::Contains("[3, 4]"));
+    CHECK_THROWS_WITH(F::nll_loss(logits(), Tensor::zeros({3, 4})),
                       Catch::Contains("got input [3, 4] and target [3, 4]"));
+    CHECK_THROWS_WITH(F::cross_entropy(logits(), Tensor::zeros({3, 4}), {.weight = Tensor::ones({3})}),
+                      Catch::Contains("cross_entropy: weight [3] must hold one number per class"));
 }
 
 TEST_CASE("losses: bad options are clear errors", "[nn][loss][errors]") {

@@ -223,6 +223,25 @@ std::vector<LossRow> rows() {
                  {.weight = k("weight", W4), .reduction = Reduction::none, .label_smoothing = 0.2f});
          },
          first},
+        // ---- cross_entropy with class probabilities: any order ----
+        {"cross_entropy: class probabilities / mean",
+         {{3, 4}, {3, 4}},
+         [](V x, const Consts&) { return F::cross_entropy(x[0], softmax(x[1], 1)); }},
+        {"cross_entropy: class probabilities with weight and label_smoothing / none",
+         {{3, 4}, {3, 4}},
+         [](V x, const Consts& k) {
+             return F::cross_entropy(
+                 x[0], softmax(x[1], 1),
+                 {.weight = k("weight", W4), .reduction = Reduction::none, .label_smoothing = 0.2f});
+         }},
+        {"cross_entropy: class probabilities [N x C x d] with weight / sum",
+         {{2, 4, 3}, {2, 4, 3}},
+         [](V x, const Consts& k) {
+             return F::cross_entropy(x[0], softmax(x[1], 1), {.weight = k("weight", W4), .reduction = Reduction::sum});
+         }},
+        {"cross_entropy: class probabilities unbatched [C] / mean",
+         {{4}, {4}},
+         [](V x, const Consts&) { return F::cross_entropy(x[0], softmax(x[1], 0)); }},
         // ---- nll_loss: any order ----
         {"nll_loss: weight and ignore_index / mean",
          {{5, 4}},

@@ -129,6 +129,17 @@ first("cross_entropy: unbatched [C] with weight and label_smoothing / none", [[4
       lambda x: F.cross_entropy(x[0], idx(1), weight=W4, label_smoothing=0.2, reduction="none"),
       {"target": idx(1), "weight": W4})
 
+# ---- cross_entropy with class probabilities (a target of the input's shape): any order ----
+row("cross_entropy: class probabilities / mean", [[3, 4], [3, 4]],
+    lambda x: F.cross_entropy(x[0], torch.softmax(x[1], 1)))
+row("cross_entropy: class probabilities with weight and label_smoothing / none", [[3, 4], [3, 4]],
+    lambda x: F.cross_entropy(x[0], torch.softmax(x[1], 1), weight=W4, label_smoothing=0.2, reduction="none"),
+    {"weight": W4})
+row("cross_entropy: class probabilities [N x C x d] with weight / sum", [[2, 4, 3], [2, 4, 3]],
+    lambda x: F.cross_entropy(x[0], torch.softmax(x[1], 1), weight=W4, reduction="sum"), {"weight": W4})
+row("cross_entropy: class probabilities unbatched [C] / mean", [[4], [4]],
+    lambda x: F.cross_entropy(x[0], torch.softmax(x[1], 0)))
+
 # ---- nll_loss: any order ----
 row("nll_loss: weight and ignore_index / mean", [[5, 4]], lambda x: F.nll_loss(x[0], T5, weight=W4), C)
 row("nll_loss: weight / none", [[5, 4]], lambda x: F.nll_loss(x[0], T5_ALL, weight=W4, reduction="none"),
