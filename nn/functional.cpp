@@ -85,7 +85,7 @@ Tensor softplus(const Tensor& x) {
 // product of d1, ...) and its targets, one per position p = i·inner + s, whose class scores sit
 // at i·c·inner + k·inner + s for k in [0, c).
 struct ClassTargets {
-    std::size_t n = 1, c = 0, inner = 1;
+    std::size_t c = 0, inner = 1;   // classes; positions per sample (d1·d2·...)
     std::vector<std::int64_t> idx;  // the target class of each position, or ignore_index
     std::vector<float> w;           // the weight of each position's class (1 without weight); 0 if ignored
     double total_weight = 0.0;      // Σ w: the mean's denominator (the count of counted positions)
@@ -96,8 +96,8 @@ struct ClassTargets {
     std::size_t first_class(std::size_t p) const { return inner == 1 ? p * c : (p / inner) * c * inner + p % inner; }
 };
 
-// A zero-filled array, written with one fill: assigning xt::zeros goes through xtensor's
-// broadcast path, which costs a tenth of cross_entropy's time on [64, 10].
+// A zero-filled array, written with one fill (assigning xt::zeros goes through xtensor's
+// element-by-element broadcast path).
 Array zeros(const Shape& shape) {
     Array a = Array::from_shape(shape);
     std::fill(a.begin(), a.end(), 0.0f);
@@ -135,7 +135,6 @@ ClassTargets class_targets(const char* op, const Tensor& input, const Tensor& ta
     }
     ClassTargets ct;
     ct.c = xs.size() == 1 ? xs[0] : xs[1];
-    if (xs.size() >= 2) ct.n = xs[0];
     for (std::size_t k = 2; k < xs.size(); ++k) ct.inner *= xs[k];
     ct.out_shape = target.shape();
     check_class_weight(op, weight, ct.c, xs);
