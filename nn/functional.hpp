@@ -1,5 +1,7 @@
 // nn::functional: losses and dropout as functions (torch.nn.functional). The loss modules in
-// loss.hpp call these. Class-index targets are float tensors holding whole numbers.
+// loss.hpp call these. Class-index targets are float tensors holding whole numbers (xgrad is
+// float32-only). Which losses are differentiable to any order and which are fused first-order
+// kernels is said at each one; a first-order kernel's gradient can't be differentiated again.
 #pragma once
 
 #include <cstdint>
@@ -14,24 +16,74 @@ namespace functional {
 
 Tensor dropout(const Tensor& x, float p = 0.5f, bool training = true);
 
-// (input - target)², reduced. Shapes must match.
+// (input - target)², reduced. Shapes must match. Any order.
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean);
-// |input - target|, reduced. Shapes must match.
+// |input - target|, reduced. Shapes must match. Any order.
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean);
-// -(t·log x + (1 - t)·log(1 - x)) for probabilities x in [0, 1]; each log is clamped at -100, as PyTorch.
-// First-order: a fused kernel (its gradient can't be differentiated again).
-Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean);
-// The same on logits, computed stably as max(x, 0) - x·t + log(1 + e^-|x|).
+// With d = |input - target|: 0.5·d² where d < delta, delta·(d - 0.5·delta) elsewhere, reduced
+// (torch.nn.functional.huber_loss). delta > 0. Shapes must match. Any order.
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean, float delta = 1.0f);
+// 0.5·d²/beta where d < beta, d - 0.5·beta elsewhere: huber_loss(delta = beta) / beta. beta = 0
+// is l1_loss, as PyTorch; beta < 0 is an error. Shapes must match. Any order.
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean,
+                      float beta = 1.0f);
+
+// -weight·(t·log x + (1 - t)·log(1 - x)) for probabilities x in [0, 1]; each log is clamped at
+// -100, as PyTorch. weight (optional) broadcasts to the input's shape. First-order: a fused kernel.
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean,
+                            const Tensor& weight = Tensor());
+
+// PyTorch's keyword arguments of binary_cross_entropy_with_logits, in its order.
+struct BCEWithLogitsOptions {
+    Tensor weight{};  // rescales each element's loss; broadcasts to the input's shape
+    Reduction reduction = Reduction::mean;
+    Tensor pos_weight{};  // weight of the positive term, broadcast over the last dim (one per class)
+};
+// The same on logits: (1 - t)·x + (1 + (pos_weight - 1)·t)·softplus(-x), times weight, with
+// softplus computed stably (max(-x, 0) + log1p(e^-|x|)), so logits of ±1e4 stay finite. Without
+// pos_weight: max(x, 0) - x·t + log1p(e^-|x|). Target has the input's shape; weight and pos_weight
+// are constants (PyTorch doesn't differentiate them either). Any order.
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         Reduction reduction = Reduction::mean);
-// input: log-probabilities [N, C]; target: class indices [N]. Targets equal to ignore_index
-// count neither in the sum nor in the mean's denominator, as PyTorch.
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const BCEWithLogitsOptions& options);
+
+// Class-index losses. Shapes, as PyTorch: input [N, C] with target [N]; input [N, C, d1, ...]
+// with target [N, d1, ...] (one class per position, e.g. per pixel); input [C] with a 0-d target.
+// Reduction none gives the target's shape. weight (optional, [C], a constant) scales each
+// position's loss by the weight of its target class, and the mean divides by the sum of those
+// weights instead of the count. Targets equal to ignore_index count neither in the sum nor in the
+// mean's denominator; a mean over no counted position is nan, as PyTorch.
+struct NLLLossOptions {  // PyTorch's keyword arguments, in its order
+    Tensor weight{};
+    std::int64_t ignore_index = -100;
+    Reduction reduction = Reduction::mean;
+};
+struct CrossEntropyOptions {
+    Tensor weight{};
+    std::int64_t ignore_index = -100;
+    Reduction reduction = Reduction::mean;
+    // ε in [0, 1]: the target becomes (1 - ε)·onehot + ε/C; PyTorch's formula, so the ε/C part is
+    // weighted by each class's own weight, and ignored positions contribute nothing.
+    float label_smoothing = 0.0f;
+};
+
+// input: log-probabilities; loss = -weight[t]·input[t] per position. Any order (its gradient is g
+// times a constant matrix).
 Tensor nll_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean,
                 std::int64_t ignore_index = -100);
-// input: logits [N, C]; target: class indices [N]. log_softmax and nll_loss fused into one op.
-// First-order: a fused kernel (its gradient can't be differentiated again).
+Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& options);
+// input: logits. With class-index targets, log_softmax over the class dim and nll_loss (with
+// label smoothing) fused into
+// one op, for speed (one pass and one gradient array instead of two; the MNIST trainers' loss) and
+// stability (logits of 1e4 stay finite). Every option goes through the same kernel. First-order:
+// for gradients of gradients write nll_loss(log_softmax(x, 1), t), which is differentiable to any
+// order (label smoothing then is (1 - ε)·nll_loss + ε/C·(-Σ_c weight_c·log_softmax_c), averaged as
+// PyTorch does). A target of the input's shape holds class probabilities instead, as PyTorch:
+// loss = -Σ_k weight_k·q_k·log_softmax_k with q = (1 - ε)·target + ε/C, the mean taken over the
+// positions; composed of ops (any order, target differentiable too); ignore_index doesn't apply.
 Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean,
                      std::int64_t ignore_index = -100);
+Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& options);
 
 }  // namespace functional
 }  // namespace xg::nn
