@@ -3,12 +3,14 @@
 
     /usr/bin/python3 tests/reference/make_reference.py
 
-Writes reference.txt (one line per check: a name, then numbers) and linear_4x3.safetensors
-(an nn.Linear's state written with the safetensors layout by hand, no xgrad involved).
+Writes reference.txt (one line per check: a name, then numbers: the losses of tests/test_loss.cpp
+and the output of linear_4x3.safetensors, read by tests/test_linear.cpp) and
+linear_4x3.safetensors (an nn.Linear's state written with the safetensors layout by hand, no
+xgrad involved). The optimizers' and schedulers' numbers come from make_optim_reference.py
+(optim.txt), the loss rows with options from make_loss_reference.py (loss.txt).
 The outputs are committed; CI does not need PyTorch.
 """
 import json
-import math
 import os
 import struct
 
@@ -24,66 +26,6 @@ def emit(name, values):
     flat = torch.as_tensor(values, dtype=torch.float64).flatten().tolist()
     lines.append(name + " " + " ".join("%.9g" % v for v in flat))
 
-
-# ---- optimizers: 5 steps on a fixed least-squares problem ----
-X = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5], [-1.0, 1.0, 0.75], [0.0, -0.5, 1.25]])
-Y = torch.tensor([[1.0, -1.0], [0.5, 2.0], [-1.5, 0.0], [0.25, 0.75]])
-W0 = torch.tensor([[0.1, -0.2, 0.3], [-0.4, 0.5, -0.6]])
-B0 = torch.tensor([0.05, -0.05])
-
-
-def problem():
-    w = W0.clone().requires_grad_(True)
-    b = B0.clone().requires_grad_(True)
-    return w, b
-
-
-def loss_of(w, b):
-    return ((X @ w.t() + b - Y) ** 2).mean()
-
-
-configs = {
-    "sgd": lambda p: torch.optim.SGD(p, lr=0.1),
-    "sgd_momentum": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
-    "sgd_dampening": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.5),
-    "sgd_nesterov": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
-    "sgd_weight_decay": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=0.01),
-    "adam": lambda p: torch.optim.Adam(p, lr=0.01),
-    "adam_weight_decay": lambda p: torch.optim.Adam(p, lr=0.01, weight_decay=0.1),
-    "adam_amsgrad": lambda p: torch.optim.Adam(p, lr=0.01, amsgrad=True, betas=(0.8, 0.9)),
-    "adamw": lambda p: torch.optim.AdamW(p, lr=0.01),
-    "adamw_amsgrad": lambda p: torch.optim.AdamW(p, lr=0.01, weight_decay=0.1, amsgrad=True),
-}
-for name, make in configs.items():
-    w, b = problem()
-    opt = make([w, b])
-    for step in range(1, 6):
-        opt.zero_grad()
-        loss_of(w, b).backward()
-        opt.step()
-        emit("optim/%s/step%d" % (name, step), torch.cat([w.detach().flatten(), b.detach()]))
-
-# ---- schedulers: the lr after each of 8 scheduler steps ----
-for name, make in {
-    "steplr": lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=2, gamma=0.5),
-    "cosine": lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=3, eta_min=0.01),
-}.items():
-    w, b = problem()
-    opt = torch.optim.SGD([w, b], lr=0.1)
-    sched = make(opt)
-    lrs = []
-    for _ in range(8):
-        opt.step()
-        sched.step()
-        lrs.append(opt.param_groups[0]["lr"])
-    emit("sched/" + name, lrs)
-
-# ---- clip_grad_norm_ ----
-w, b = problem()
-loss_of(w, b).backward()
-total = torch.nn.utils.clip_grad_norm_([w, b], max_norm=0.5)
-emit("clip/total_norm", [float(total)])
-emit("clip/grads", torch.cat([w.grad.flatten(), b.grad]))
 
 # ---- losses: value (mean, sum, none) and the gradient of the mean w.r.t. the input ----
 x = torch.tensor([[0.2, -1.3, 0.7], [1.1, 0.05, -0.4]])
