@@ -57,6 +57,18 @@ void set_rng_state(const std::string& state) {
                     ", expected " + std::to_string(words) + " words and a position <= " + std::to_string(words) +
                     "; pass what get_rng_state() returned");
     }
+    // An all-zero state is a fixed point: the engine would return 0 forever (and normal draws
+    // would loop forever). The low 31 bits of the word at the position don't enter the recurrence.
+    bool all_zero = true;
+    for (std::size_t i = 0; i < words && all_zero; ++i) {
+        const std::uint64_t ignored = i == numbers.back() % words ? (std::uint64_t{1} << 31) - 1 : 0;
+        all_zero = (numbers[i] & ~ignored) == 0;
+    }
+    if (all_zero) {
+        throw Error(
+            "set_rng_state: the state's words are all zero, a state the generator never leaves; "
+            "pass what get_rng_state() returned");
+    }
     std::istringstream in(state);
     std::mt19937_64 restored;
     in >> restored;

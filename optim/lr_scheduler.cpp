@@ -66,7 +66,7 @@ StateDict LRScheduler::state_dict() const {
     return d;
 }
 
-void LRScheduler::load_state_dict(const StateDict& d) {
+std::function<void()> LRScheduler::prepare_load(const StateDict& d) {
     const std::string where = kind() + " load_state_dict:";
     if (!d.metadata.contains("scheduler")) throw Error(where + " metadata 'scheduler' is missing");
     if (d.meta("scheduler") != kind())
@@ -80,11 +80,13 @@ void LRScheduler::load_state_dict(const StateDict& d) {
                     " parameter groups, the optimizer has " + format_number(base_lrs_.size()));
     }
     std::function<void()> install = load_extra(d);  // throws before changing anything
-    last_epoch_ = last_epoch;
-    step_count_ = step_count;
-    base_lrs_ = base;
-    install();
-    set_lrs(last);
+    return [=, this] {
+        last_epoch_ = last_epoch;
+        step_count_ = step_count;
+        base_lrs_ = base;
+        install();
+        set_lrs(last);
+    };
 }
 
 // ---- StepLR ----

@@ -38,7 +38,7 @@ public:
     // leaves that to the optimizer's own state; both agree when they were saved together, and this
     // makes the order of the two loads irrelevant).
     virtual StateDict state_dict() const;
-    virtual void load_state_dict(const StateDict& dict);
+    void load_state_dict(const StateDict& dict) { prepare_load(dict)(); }
 
 protected:
     explicit LRScheduler(Optimizer& optimizer);
@@ -51,6 +51,9 @@ protected:
     // The scheduler's own numbers in state_dict's metadata; load_extra checks them all and
     // returns what installs them.
     virtual void save_extra(StateDict&) const {}
+    // Checks all of `dict` and returns what installs it: load_state_dict is prepare_load(dict)(),
+    // and SequentialLR prepares every part before installing any, so its load is all or nothing.
+    virtual std::function<void()> prepare_load(const StateDict& dict);
     virtual std::function<void()> load_extra(const StateDict&) {
         return [] {};
     }

@@ -45,6 +45,16 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, std::vector<double> max_lr, OneCycl
         throw Error("OneCycleLR: pct_start must be between 0 and 1, got " + format_number(opt.pct_start));
     if (opt.anneal_strategy != "cos" && opt.anneal_strategy != "linear")
         throw Error("OneCycleLR: anneal_strategy must be \"cos\" or \"linear\", got \"" + opt.anneal_strategy + "\"");
+    // A phase of no length would divide by zero at its first step (PyTorch: ZeroDivisionError), and
+    // a NaN lr silently turns every weight into NaN: refuse it before changing the optimizer.
+    for (std::size_t i = 0; i < phases_.size(); ++i) {
+        const double start = i == 0 ? 0.0 : phases_[i - 1].end_step;
+        if (phases_[i].end_step == start) {
+            throw Error("OneCycleLR: phase " + format_number(i + 1) + " has no steps (pct_start " +
+                        format_number(opt.pct_start) + " of " + format_number(total_steps_) +
+                        " total steps): use more steps or another pct_start");
+        }
+    }
     const std::size_t groups = optimizer.num_param_groups();
     if (max_lrs_.size() != groups) {
         throw Error("OneCycleLR: expected " + format_number(groups) + " values for max_lr, got " +
@@ -134,6 +144,14 @@ void OneCycleLR::save_extra(StateDict& d) const {
     d.metadata["min_lrs"] = detail::list_json(min_lrs_);
     d.metadata["max_momenta"] = detail::list_json(max_momenta_);
     d.metadata["base_momenta"] = detail::list_json(base_momenta_);
+    // The momenta now in the optimizer: building the scheduler again (PyTorch's resume order) sets
+    // them to max_momentum, and a resumed run must continue from the annealed values.
+    if (options_.cycle_momentum) {
+        std::vector<double> momenta;
+        for (std::size_t g = 0; g < max_momenta_.size(); ++g)
+            momenta.push_back(const_cast<OneCycleLR*>(this)->momentum_of(g));
+        d.metadata["momenta"] = detail::list_json(momenta);
+    }
 }
 
 std::function<void()> OneCycleLR::load_extra(const StateDict& d) {
@@ -148,7 +166,15 @@ std::function<void()> OneCycleLR::load_extra(const StateDict& d) {
         base_m.size() != base_momenta_.size())
         throw Error(where + " the per-group lists do not match this scheduler's " + format_number(max_lrs_.size()) +
                     " groups (or its cycle_momentum)");
+    std::vector<double> momenta;
+    if (options_.cycle_momentum) {
+        momenta = detail::meta_list(d, "momenta", where);
+        if (momenta.size() != max_momenta_.size())
+            throw Error(where + " the state has " + format_number(momenta.size()) + " momenta, this scheduler has " +
+                        format_number(max_momenta_.size()) + " groups");
+    }
     return [=, this] {
+        for (std::size_t g = 0; g < momenta.size(); ++g) momentum_of(g) = momenta[g];
         max_lrs_ = max_lrs;
         min_lrs_ = min_lrs;
         max_momenta_ = max_m;

@@ -53,7 +53,7 @@ StateDict SequentialLR::state_dict() const {
     return d;
 }
 
-void SequentialLR::load_state_dict(const StateDict& d) {
+std::function<void()> SequentialLR::prepare_load(const StateDict& d) {
     const std::string where = "SequentialLR load_state_dict:";
     if (!d.metadata.contains("scheduler") || d.meta("scheduler") != kind())
         throw Error(where + " the state is not a SequentialLR's");
@@ -64,20 +64,21 @@ void SequentialLR::load_state_dict(const StateDict& d) {
         throw Error(where + " the state has " + format_number(milestones.size() + 1) + " schedulers and " +
                     format_number(last.size()) + " groups, this one " + format_number(schedulers_.size()) + " and " +
                     format_number(base_lrs_.size()));
-    // Each scheduler checks its part before changing anything; checking them all first keeps the
-    // whole load all or nothing.
-    std::vector<StateDict> parts;
+    // Every part is checked (prepared) before any is installed: the whole load is all or nothing.
+    std::vector<std::function<void()>> installs;
     for (std::size_t i = 0; i < schedulers_.size(); ++i) {
-        parts.push_back(d.sub("schedulers." + format_number(i)));
-        if (!parts.back().metadata.contains("scheduler") ||
-            parts.back().meta("scheduler") != schedulers_[i].get().kind())
+        const StateDict part = d.sub("schedulers." + format_number(i));
+        if (!part.metadata.contains("scheduler") || part.meta("scheduler") != schedulers_[i].get().kind())
             throw Error(where + " scheduler " + format_number(i) + " is a " + schedulers_[i].get().kind() +
                         ", the state's is not");
+        installs.push_back(schedulers_[i].get().prepare_load(part));
     }
-    for (std::size_t i = 0; i < schedulers_.size(); ++i) schedulers_[i].get().load_state_dict(parts[i]);
-    last_epoch_ = last_epoch;
-    for (std::size_t i = 0; i < milestones.size(); ++i) milestones_[i] = static_cast<std::int64_t>(milestones[i]);
-    set_lrs(last);
+    return [=, this] {
+        for (const auto& install : installs) install();
+        last_epoch_ = last_epoch;
+        for (std::size_t i = 0; i < milestones.size(); ++i) milestones_[i] = static_cast<std::int64_t>(milestones[i]);
+        set_lrs(last);
+    };
 }
 
 }  // namespace xg::optim

@@ -21,9 +21,9 @@ public:
     std::string kind() const override { return "SequentialLR"; }
     // Its own last_epoch and _last_lr, and each scheduler's state under "schedulers.<i>".
     StateDict state_dict() const override;
-    void load_state_dict(const StateDict& dict) override;
 
 private:
+    std::function<void()> prepare_load(const StateDict& dict) override;
     std::vector<double> get_lr() override { return group_lrs(); }  // unused: step() delegates
     std::vector<std::reference_wrapper<LRScheduler>> schedulers_;
     std::vector<std::int64_t> milestones_;

@@ -537,5 +537,10 @@ TEST_CASE("random: set_rng_state(get_rng_state()) replays the same draws; bad st
     CHECK_THROWS_WITH(set_rng_state("x" + state), Catch::Contains("byte 0 of the state is not"));
     std::string bad_position = state.substr(0, state.rfind(' ')) + " 999";
     CHECK_THROWS_WITH(set_rng_state(bad_position), Catch::Contains("position 999"));
+    // All words zero: the engine's fixed point (randn would loop forever); a corrupt file can hold it.
+    std::string zeros;
+    for (int i = 0; i < 312; ++i) zeros += "0 ";
+    CHECK_THROWS_WITH(set_rng_state(zeros + "312"), Catch::Contains("all zero"));
+    CHECK_THROWS_WITH(set_rng_state(zeros + "0"), Catch::Contains("all zero"));
     CHECK(test::all_close(Tensor::randn({100}), a, 0.0f));  // the failed sets changed nothing
 }

@@ -161,10 +161,14 @@ TEST_CASE("schedulers: building one sets initial_lr when absent, and takes base_
 // decayed at the wrong epochs and from the wrong base.
 TEST_CASE("schedulers: a run resumed from optimizer and scheduler state gives the uninterrupted lrs",
           "[scheduler][serialize]") {
-    for (std::string kind : {"StepLR", "CosineAnnealingLR"}) {
+    // OneCycleLR also moves SGD's momentum: building it again sets max_momentum, and its state
+    // must put the annealed momentum back (the weights below check it).
+    for (std::string kind : {"StepLR", "CosineAnnealingLR", "OneCycleLR"}) {
         INFO(kind);
         auto make = [&](optim::Optimizer& o) -> std::unique_ptr<optim::LRScheduler> {
             if (kind == "StepLR") return std::make_unique<optim::StepLR>(o, 3, 0.5);
+            if (kind == "OneCycleLR")
+                return std::make_unique<optim::OneCycleLR>(o, 0.5, optim::OneCycleLROptions{.total_steps = 20});
             return std::make_unique<optim::CosineAnnealingLR>(o, 8, 0.001);
         };
         Problem straight_pr;
@@ -194,7 +198,7 @@ TEST_CASE("schedulers: a run resumed from optimizer and scheduler state gives th
         auto fresh = sgd2(pr);  // built with lr 0.1, as the script does
         fresh->load(opt_path);
         auto fresh_sched = make(*fresh);
-        CHECK(fresh_sched->base_lrs() == std::vector<double>{0.1, 0.02});  // from initial_lr
+        if (kind != "OneCycleLR") CHECK(fresh_sched->base_lrs() == std::vector<double>{0.1, 0.02});  // from initial_lr
         fresh_sched->load_state_dict(xg::load(sched_path));
         CHECK(fresh_sched->last_epoch() == 5);
         for (int epoch = 5; epoch < 15; ++epoch) {
@@ -266,6 +270,14 @@ TEST_CASE("schedulers: bad arguments and mismatched states are clear errors", "[
     optim::Adagrad adagrad({pr.w}, 0.1);
     CHECK_THROWS_WITH(optim::OneCycleLR(adagrad, 0.1, {.total_steps = 10}),
                       Catch::Contains("Adagrad has no momentum nor betas"));
+    // A phase with no steps: PyTorch raises ZeroDivisionError; xgrad must not set a NaN lr.
+    {
+        Problem fresh_pr;
+        auto fresh = sgd2(fresh_pr);
+        CHECK_THROWS_WITH(optim::OneCycleLR(*fresh, 1.0, {.total_steps = 10, .pct_start = 0.1}),
+                          Catch::Contains("phase 1 has no steps"));
+        CHECK(fresh->lr() == 0.1);
+    }
     optim::OneCycleLR short_cycle(adagrad, 0.1, {.total_steps = 2, .cycle_momentum = false});
     short_cycle.step();
     short_cycle.step();
@@ -288,4 +300,26 @@ TEST_CASE("schedulers: bad arguments and mismatched states are clear errors", "[
     bad.metadata["last_epoch"] = "five";
     CHECK_THROWS_WITH(step.load_state_dict(bad), Catch::Contains("'last_epoch'") && Catch::Contains("'five'"));
     CHECK(step.last_epoch() == before);
+
+    // SequentialLR: a bad second part leaves the first part, the optimizer and itself untouched.
+    {
+        Problem spr;
+        auto sopt = sgd2(spr);
+        optim::LinearLR warm(*sopt, {.start_factor = 0.5, .total_iters = 3});
+        optim::ExponentialLR decay(*sopt, 0.9);
+        optim::SequentialLR seq(*sopt, {warm, decay}, {3});
+        for (int i = 0; i < 5; ++i) seq.step();
+        StateDict saved = seq.state_dict();
+        saved.metadata.erase("schedulers.1.gamma");
+        Problem fpr;
+        auto fopt = sgd2(fpr);
+        optim::LinearLR fwarm(*fopt, {.start_factor = 0.5, .total_iters = 3});
+        optim::ExponentialLR fdecay(*fopt, 0.9);
+        optim::SequentialLR fseq(*fopt, {fwarm, fdecay}, {3});
+        const double lr_before = fopt->lr();
+        CHECK_THROWS_WITH(fseq.load_state_dict(saved), Catch::Contains("gamma"));
+        CHECK(fwarm.last_epoch() == 0);
+        CHECK(fseq.last_epoch() == 0);
+        CHECK(fopt->lr() == lr_before);
+    }
 }
