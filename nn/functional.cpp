@@ -160,12 +160,13 @@ ClassTargets class_targets(const char* op, const Tensor& input, const Tensor& ta
 }
 
 // Per-position losses (the target's shape) -> the reduced result. mean divides by the total
-// weight: 0/0 = nan when every position is ignored, as PyTorch.
+// weight; when that is 0 (every position ignored or of weight 0) the result is nan, as PyTorch's
+// nll part is 0/0 there, even when label smoothing adds a nonzero term (which alone would give inf).
 Tensor reduce_positions(Array losses, Reduction r, const ClassTargets& ct) {
     if (r == Reduction::none) return Tensor(std::move(losses));
     double total = 0.0;
     for (float v : losses) total += v;
-    if (r == Reduction::mean) total /= ct.total_weight;
+    if (r == Reduction::mean) total = ct.total_weight == 0 ? std::nan("") : total / ct.total_weight;
     return Tensor(Array(Shape{}, static_cast<float>(total)));
 }
 

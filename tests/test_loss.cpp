@@ -234,6 +234,20 @@ TEST_CASE("losses: a mean over ignored targets only is nan with a zero gradient 
     CHECK(test::all_close(b.grad(), Tensor::zeros({3, 4})));
 }
 
+// x = torch.randn(4, 3, requires_grad=True); t = torch.tensor([0, 0, -100, 0])
+// F.cross_entropy(x, t, weight=torch.tensor([0., 2, 3]), label_smoothing=0.2) -> nan (the nll part
+// is 0/0); x.grad is nan on the counted rows and 0 on the ignored one.
+TEST_CASE("losses: a weighted mean whose targets all weigh 0 is nan even with label smoothing", "[nn][loss]") {
+    Tensor a = Tensor::from({{0.1f, 0.2f, 0.3f}, {1.0f, -1.0f, 0.5f}, {0.0f, 0.0f, 0.0f}, {2.0f, 1.0f, 0.0f}});
+    a.requires_grad_();
+    Tensor loss = F::cross_entropy(a, Tensor::from({0, 0, -100, 0}),
+                                   {.weight = Tensor::from({0, 2, 3}), .label_smoothing = 0.2f});
+    CHECK(std::isnan(loss.item()));  // was +inf: the smoothing term divided by a total weight of 0
+    loss.backward();
+    for (std::size_t row : {0u, 1u, 3u}) CHECK_FALSE(std::isfinite(a.grad().data()(row, 0)));
+    CHECK(a.grad().data()(2, 0) == 0.0f);
+}
+
 TEST_CASE("losses: NaN in the input is never hidden", "[nn][loss]") {
     const float nan = std::nanf("");
     Tensor a = Tensor::from({{nan, 1.0f, 0.0f}, {0.0f, 1.0f, 2.0f}}).requires_grad_();
