@@ -2,7 +2,9 @@
 // handle is redirected to the clone of the tensor it names, if it has one. This is what makes a
 // deep copy of a module work through C++ copy constructors, with no per-class code: a layer's
 // Tensor members are copied by its (implicit) copy constructor after the Module base has cloned
-// the registry, and land on the clones. Thread-local: other threads' copies are untouched.
+// the registry, and land on the clones. Only registered tensors (parameters and buffers) have
+// clones: a Tensor member that was never registered stays shared between the module and its copy,
+// so register state you want copied as a buffer. Thread-local: other threads' copies are untouched.
 #pragma once
 
 #include <unordered_map>

@@ -91,6 +91,8 @@ public:
             } else if (rc == Z_DATA_ERROR) {
                 throw Error("gzip: " + what_ + ": corrupt at compressed byte " + format_number(zs_.total_in) + " (" +
                             (zs_.msg ? zs_.msg : "invalid data") + ")");
+            } else if (zs_.avail_in == 0 && fed_ < in_.size() && (rc == Z_BUF_ERROR || rc == Z_OK)) {
+                continue;  // this chunk of input is used up: feed the next (files over 1 GiB)
             } else if (rc == Z_BUF_ERROR || (rc == Z_OK && zs_.avail_in == 0 && zs_.avail_out != 0)) {
                 // No input left, and the stream hasn't ended: inflate stops only then.
                 throw Error("gzip: " + what_ + ": truncated at compressed byte " + format_number(zs_.total_in));
