@@ -30,14 +30,27 @@ Tensor Module::operator()(const Tensor& input) {
     return call([&] { return forward_one_tensor(input); }, input);
 }
 
+// The dotted path from `from` down to the module with registry `target` ("head", "blocks.1"),
+// direct children first; "" if it isn't below `from`.
+std::string Module::path_below(const State& from, const State* target) {
+    for (const Child& c : from.children)
+        if (c.module->state_.get() == target) return c.name;
+    for (const Child& c : from.children) {
+        const std::string rest = path_below(*c.module->state_, target);
+        if (!rest.empty()) return c.name + "." + rest;
+    }
+    return "";
+}
+
 // Anomaly mode only: the ops forward records remember this layer ("2: Linear(...)", under its
-// caller's path), so that backward's error can name it. Off, the label is never built.
+// caller's path), so that backward's error can name it. Off, the label is never built. A layer
+// its caller reaches through a container (a ModuleList, never called itself) is named by the
+// dotted path: "blocks.1: Linear(...)".
 std::string Module::layer_label(const void* caller) const {
     std::string label = state_->children.empty() ? short_repr() : name();
-    if (caller)
-        for (const Child& c : static_cast<const State*>(caller)->children)
-            if (c.module->state_ == state_) return c.name + ": " + label;
-    return label;
+    if (!caller) return label;
+    const std::string path = path_below(*static_cast<const State*>(caller), state_.get());
+    return path.empty() ? label : path + ": " + label;
 }
 
 void Module::run_pre_hooks(const std::vector<Tensor>& inputs) {

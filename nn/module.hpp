@@ -255,6 +255,7 @@ private:
     friend struct CloneAccess;
 
     std::string layer_label(const void* caller) const;  // "2: Linear(...)", for anomaly mode
+    static std::string path_below(const State& from, const State* target);
     void run_pre_hooks(const std::vector<Tensor>& inputs);
     void run_hooks(const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs);
     static std::shared_ptr<State> share_or_clone(const std::shared_ptr<State>& state);

@@ -199,3 +199,26 @@ TEST_CASE("ModuleBase: Sequential refuses a module that can't be called with one
     CHECK_THROWS_WITH(holds(Tensor::ones({1})),
                       Catch::Contains("Sequential layer 0 (NoForward())") && Catch::Contains("can't be called"));
 }
+
+namespace {
+// Anomaly mode names a layer inside a ModuleBase module, reached through a ModuleList.
+struct Stack : nn::ModuleBase<Stack> {
+    nn::ModuleList layers{nn::Linear(3, 2), nn::Lambda([](const Tensor& x) { return sqrt(x - x); }, "SqrtOfZero")};
+    Stack() { register_module("layers", layers); }
+    Tensor forward(const Tensor& x, const Tensor& scale) {
+        Tensor h = x * scale;
+        for (nn::Module& layer : layers) h = layer(h);
+        return h;
+    }
+};
+}  // namespace
+
+TEST_CASE("ModuleBase: anomaly mode names the layer by its path, through a ModuleList", "[modules][anomaly]") {
+    manual_seed(4);
+    Stack stack;
+    autograd::DetectAnomalyGuard anomaly;
+    Tensor loss = sum(stack(Tensor::ones({2, 3}), Tensor::full({1}, 2.0f)));
+    CHECK_THROWS_WITH(loss.backward(),
+                      Catch::StartsWith("anomaly: the backward of 'sqrt' (input shape [2, 2]) in layer "
+                                        "'Stack/layers.1: SqrtOfZero()' returned inf"));
+}
