@@ -164,7 +164,12 @@ TEST_CASE("ModuleBase: named_parameters, printing, state_dict, train/eval and cl
 
 TEST_CASE("ModuleBase: a one-tensor ModuleBase module works in a Sequential and through Module&", "[modules]") {
     auto model = nn::Sequential(Doubler(), nn::ReLU());
+    std::vector<float> seen;  // the one-tensor hook fits a one-tensor ModuleBase call
+    model[0].register_forward_hook([&](nn::Module&, const Tensor& in, const Tensor& out) {
+        seen = {in.data()(1), out.data()(1)};
+    });
     CHECK(test::all_close(model(Tensor::from({-1, 2})), Tensor::from({0, 4})));
+    CHECK(seen == std::vector<float>{2, 4});
     nn::Module& m = model[0];
     CHECK(test::all_close(m(Tensor::from({3})), Tensor::from({6})));
     CHECK(m.output_shape({2, 3}) == Shape{2, 3});
