@@ -16,6 +16,7 @@
 #include "core/tensor.hpp"
 #include "nn/activation.hpp"
 #include "nn/batchnorm.hpp"
+#include "nn/containers.hpp"
 #include "nn/conv.hpp"
 #include "nn/dropout.hpp"
 #include "nn/flatten.hpp"

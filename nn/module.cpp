@@ -19,41 +19,91 @@ namespace xg::nn {
 
 Module::Module() : state_(std::make_shared<State>()) {}
 
+Tensor Module::forward(const Tensor&) {
+    throw Error(name() +
+                " can't be called with one tensor: it defines no `Tensor forward(const Tensor&)`. A module "
+                "whose forward takes other arguments derives from nn::ModuleBase<" +
+                name() + "> and is called with them, model(x, skip)");
+}
+
 Tensor Module::operator()(const Tensor& input) {
-    // Anomaly mode only: the ops forward records remember this layer ("2: Linear(...)", under its
-    // caller's path), so that backward's error can name it. Off, the label is never built.
-    const autograd::ModuleScope layer(state_.get(), [this](const void* caller) {
-        std::string label = state_->children.empty() ? short_repr() : name();
-        if (caller)
-            for (const Child& c : static_cast<const State*>(caller)->children)
-                if (c.module->state_ == state_) return c.name + ": " + label;
-        return label;
-    });
-    Tensor out = forward(input);
-    if (!state_->hooks.empty()) {
-        const auto hooks = state_->hooks;  // a hook may remove itself
-        for (const auto& [id, hook] : hooks) hook(*this, input, out);
+    return call([&] { return forward_one_tensor(input); }, input);
+}
+
+// The dotted path from `from` down to the module with registry `target` ("head", "blocks.1"),
+// direct children first; "" if it isn't below `from`.
+std::string Module::path_below(const State& from, const State* target) {
+    for (const Child& c : from.children)
+        if (c.module->state_.get() == target) return c.name;
+    for (const Child& c : from.children) {
+        const std::string rest = path_below(*c.module->state_, target);
+        if (!rest.empty()) return c.name + "." + rest;
     }
-    return out;
+    return "";
+}
+
+// Anomaly mode only: the ops forward records remember this layer ("2: Linear(...)", under its
+// caller's path), so that backward's error can name it. Off, the label is never built. A layer
+// its caller reaches through a container (a ModuleList, never called itself) is named by the
+// dotted path: "blocks.1: Linear(...)".
+std::string Module::layer_label(const void* caller) const {
+    std::string label = state_->children.empty() ? short_repr() : name();
+    if (!caller) return label;
+    const std::string path = path_below(*static_cast<const State*>(caller), state_.get());
+    return path.empty() ? label : path + ": " + label;
+}
+
+void Module::run_pre_hooks(const std::vector<Tensor>& inputs) {
+    const auto hooks = state_->pre_hooks;  // a hook may remove itself
+    for (const auto& [id, hook] : hooks) hook(*this, inputs);
+}
+
+void Module::run_hooks(const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs) {
+    const auto hooks = state_->hooks;
+    for (const auto& [id, hook] : hooks) hook(*this, inputs, outputs);
 }
 
 HookHandle Module::register_forward_hook(ForwardHook hook) {
+    if (!hook) throw Error(name() + ": register_forward_hook got an empty function");
+    return register_forward_hook(AnyForwardHook(
+        [hook = std::move(hook)](Module& m, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
+            if (in.size() != 1 || out.size() != 1) {
+                throw Error(m.name() +
+                            ": a forward hook taking (Module&, const Tensor&, const Tensor&) was called on a "
+                            "forward with " +
+                            std::to_string(in.size()) + " tensor input(s) and " + std::to_string(out.size()) +
+                            " tensor output(s); register one taking (Module&, const std::vector<Tensor>& inputs, "
+                            "const std::vector<Tensor>& outputs)");
+            }
+            hook(m, in[0], out[0]);
+        }));
+}
+
+HookHandle Module::register_forward_hook(AnyForwardHook hook) {
     if (!hook) throw Error(name() + ": register_forward_hook got an empty function");
     const std::uint64_t id = ++state_->next_hook;
     state_->hooks.emplace_back(id, std::move(hook));
     return HookHandle(state_, id);
 }
 
+HookHandle Module::register_forward_pre_hook(ForwardPreHook hook) {
+    if (!hook) throw Error(name() + ": register_forward_pre_hook got an empty function");
+    const std::uint64_t id = ++state_->next_hook;
+    state_->pre_hooks.emplace_back(id, std::move(hook));
+    return HookHandle(state_, id);
+}
+
 void HookHandle::remove() {
     if (auto state = state_.lock()) {
         std::erase_if(state->hooks, [this](const auto& h) { return h.first == id_; });
+        std::erase_if(state->pre_hooks, [this](const auto& h) { return h.first == id_; });
     }
     state_.reset();
 }
 
 Shape Module::output_shape(const Shape& input_shape) {
     NoGradGuard no_grad;
-    return forward(Tensor::zeros(input_shape)).shape();
+    return forward_one_tensor(Tensor::zeros(input_shape)).shape();
 }
 
 std::string Module::fix_for(const Shape&) const { return ""; }
@@ -288,6 +338,7 @@ std::shared_ptr<Module::State> Module::share_or_clone(const std::shared_ptr<Stat
         copy->children.push_back({c.name, it->second, c.numbered});
     }
     copy->hooks = state->hooks;  // as deepcopy: the same functions, now also run by the clone
+    copy->pre_hooks = state->pre_hooks;
     copy->next_hook = state->next_hook;
     copy->training = state->training;
     return copy;

@@ -2,6 +2,28 @@
 // registered by name, in order; parameters(), named_parameters(), children(), train()/eval(),
 // zero_grad(), printing and saving all come from that registry.
 //
+// Two ways to write a module, as a PyTorch user would write `class Net(nn.Module)`:
+//   struct Net : nn::Module {                  // one tensor in, one out (every built-in layer)
+//       Tensor forward(const Tensor& x) override;
+//   };
+//   struct Block : nn::ModuleBase<Block> {     // any forward: several inputs, several outputs
+//       Tensor forward(const Tensor& x, const Tensor& skip);
+//   };
+// and both are called as PyTorch's are, net(x) and block(x, skip), the call running forward
+// inside the anomaly-mode layer scope and then the forward hooks. Why two: a call operator has to
+// know forward's parameters, and a virtual function has one fixed signature; C++20 has no
+// deducing-this (P0847) to let Module's operator() see the derived class's forward. So Module keeps
+// the virtual one-tensor forward that Sequential calls through a Module&, and ModuleBase<Derived>
+// (CRTP, as libtorch's Cloneable<Derived>) adds a variadic operator() that calls
+// Derived::forward(args...) with whatever arguments it declares and returns whatever it returns
+// (a tuple, a struct). The alternative, a libtorch TORCH_MODULE holder (`Block` wrapping a
+// `BlockImpl`), doubles every class name and puts `->` on every member access; one template
+// argument is cheaper to read. A ModuleBase module whose forward takes one tensor also works in
+// a Sequential; one that doesn't is refused there, at compile time (see Sequential).
+// One trap of the design: `forward(const Tensor&)` is Module's virtual, so a ModuleBase forward
+// with exactly that parameter overrides it and must return a Tensor (g++ says "invalid covariant
+// return type" otherwise); a one-input forward returning a tuple or struct takes `Tensor x` by value.
+//
 // Modules are handles, as in libtorch: copying a Module shares its registry (parameters, buffers,
 // children, hooks) and training flag with the original (register_module and Sequential store such
 // copies). Hyperparameters are const members, fixed at construction, so copies can't disagree on
@@ -9,8 +31,9 @@
 // new Tensor.
 //
 // A copy with its own everything, as Python's copy.deepcopy(model), is nn::clone(model) (or
-// model.clone() on the built-in layers and Sequential): `auto best = nn::clone(model);`. It works
-// for any module class through its copy constructor, with no code in the class (see nn::clone).
+// model.clone() on the built-in layers, Sequential and every ModuleBase module):
+// `auto best = nn::clone(model);`. It works for any module class through its copy constructor,
+// with no code in the class (see nn::clone).
 #pragma once
 
 #include <functional>
@@ -18,22 +41,35 @@
 #include <optional>
 #include <memory>
 #include <string>
+#include <concepts>
 #include <cstdint>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
 #include <vector>
 
+#include "core/autograd.hpp"
 #include "core/state_dict.hpp"
 #include "core/tensor.hpp"
+#include "nn/tensors_of.hpp"
 
 namespace xg::nn {
 
 class Module;
 class HookHandle;
 // Called after a module's forward with the module, its input and its output, as PyTorch's
-// register_forward_hook (the hook can't change the output).
+// register_forward_hook (the hook can't change the output). For a call with one tensor that
+// returns one tensor; on any other call it throws, naming the module and the other form.
 using ForwardHook = std::function<void(Module& module, const Tensor& input, const Tensor& output)>;
+// The hook for any forward: the call's tensor arguments and the tensors of its result, in order
+// (a tuple's or struct's fields, a vector's elements, flattened; arguments that aren't tensors,
+// such as a flag, are left out: see nn/tensors_of.hpp). PyTorch's hook gets (module, args,
+// output) as Python objects; C++ has no "tuple of anything" to hand over, so it gets tensors.
+using AnyForwardHook =
+    std::function<void(Module& module, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs)>;
+// Called before forward with the call's tensor arguments, as register_forward_pre_hook (it
+// can't change them).
+using ForwardPreHook = std::function<void(Module& module, const std::vector<Tensor>& inputs)>;
 // The unqualified C++ name of a type ("Linear" for xg::nn::Linear).
 std::string type_name(const std::type_info& type);
 using ModulePtr = std::shared_ptr<Module>;
@@ -55,12 +91,24 @@ public:
     Module(const Module& other);
     Module& operator=(const Module& other);
 
-    virtual Tensor forward(const Tensor& input) = 0;
-    // forward(input), then every forward hook in the order registered.
+    // The one-tensor forward. Not pure: a module whose forward takes other arguments (a
+    // ModuleBase) needs none, and calling it with one tensor throws, naming the class.
+    virtual Tensor forward(const Tensor& input);
+    // The pre-hooks, forward(input), then every forward hook in the order registered. A
+    // ModuleBase module's own operator() takes its forward's arguments.
     Tensor operator()(const Tensor& input);
 
-    // Runs `hook` after every forward of this module until the handle's remove().
+    // Runs `hook` after every forward of this module until the handle's remove(). The first form
+    // is for a one-tensor call, the second for any call (a lambda picks its form by its parameters).
     HookHandle register_forward_hook(ForwardHook hook);
+    HookHandle register_forward_hook(AnyForwardHook hook);
+    // Runs `hook` before every forward of this module until the handle's remove().
+    HookHandle register_forward_pre_hook(ForwardPreHook hook);
+    // The same for every handle of one module (copies share it), different for a clone: compares
+    // modules as Python's `is` does.
+    const void* identity() const { return state_.get(); }
+    // False for a ModuleBase module whose forward can't take one tensor: Sequential refuses it.
+    virtual bool takes_one_tensor() const { return true; }
 
     // The output shape for an input of `input_shape`, or an Error saying why the layer can't
     // take it. Built-in layers return their op's shape function (conv2d_shape, ...), the check
@@ -117,6 +165,20 @@ public:
     std::string short_repr() const { return name() + "(" + extra_repr() + ")"; }
 
 protected:
+    // What every call does around forward: the anomaly-mode layer scope (the ops recorded remember
+    // this layer), the pre-hooks, run(), the hooks; returns run()'s result. Used by operator()
+    // and ModuleBase's operator().
+    template <class Run, class... Args>
+    auto call(Run&& run, const Args&... args) {
+        const autograd::ModuleScope layer(state_.get(), [this](const void* caller) { return layer_label(caller); });
+        if (!state_->pre_hooks.empty()) run_pre_hooks(detail::tensors_of(args...));
+        auto out = run();
+        if (!state_->hooks.empty()) run_hooks(detail::tensors_of(args...), detail::tensors_of(out));
+        return out;
+    }
+    // What operator()(x) runs: forward(x), or for a ModuleBase, its Derived's forward(x).
+    virtual Tensor forward_one_tensor(const Tensor& input) { return forward(input); }
+
     // A state-dict entry (local name) that load_state_dict tolerates missing, filling it with 0s.
     virtual bool optional_state(const std::string&) const { return false; }
 
@@ -144,6 +206,29 @@ protected:
         ModulePtr module;
         bool numbered = false;  // named by its index (Sequential renumbers these after edits)
     };
+    // Iterates over the children as Module& (Sequential, ModuleList).
+    class ChildIterator {
+    public:
+        using value_type = Module;
+        using difference_type = std::ptrdiff_t;
+        ChildIterator() = default;
+        explicit ChildIterator(std::vector<Child>::const_iterator it) : it_(it) {}
+        Module& operator*() const { return *it_->module; }
+        Module* operator->() const { return it_->module.get(); }
+        ChildIterator& operator++() {
+            ++it_;
+            return *this;
+        }
+        ChildIterator operator++(int) {
+            ChildIterator old = *this;
+            ++it_;
+            return old;
+        }
+        bool operator==(const ChildIterator& o) const { return it_ == o.it_; }
+
+    private:
+        std::vector<Child>::const_iterator it_;
+    };
     void add_child(std::string name, ModulePtr module, bool numbered = false);
     std::vector<Child>& child_list();
     const std::vector<Child>& child_list() const;
@@ -153,7 +238,8 @@ private:
         std::vector<NamedTensor> parameters;
         std::vector<NamedTensor> buffers;
         std::vector<Child> children;
-        std::vector<std::pair<std::uint64_t, ForwardHook>> hooks;
+        std::vector<std::pair<std::uint64_t, AnyForwardHook>> hooks;
+        std::vector<std::pair<std::uint64_t, ForwardPreHook>> pre_hooks;
         std::uint64_t next_hook = 0;
         bool training = true;
     };
@@ -168,6 +254,10 @@ private:
     friend class HookHandle;
     friend struct CloneAccess;
 
+    std::string layer_label(const void* caller) const;  // "2: Linear(...)", for anomaly mode
+    static std::string path_below(const State& from, const State* target);
+    void run_pre_hooks(const std::vector<Tensor>& inputs);
+    void run_hooks(const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs);
     static std::shared_ptr<State> share_or_clone(const std::shared_ptr<State>& state);
     // Visits every registered tensor (defined), own first, then children's: (dotted name, owner, local name, tensor).
     template <class F>
@@ -232,6 +322,57 @@ auto Module::clone() const {
         return nn::clone(*self);
     }
 }
+
+// M's forward takes these arguments.
+template <class M, class... Args>
+concept ForwardsWith = requires(M& m, Args&... args) {
+    m.forward(args...);
+};
+// M is called as m(x) with one tensor and returns one tensor: what Sequential and Residual hold.
+template <class M>
+concept OneTensorModule = requires(M& m, const Tensor& x) {
+    { m(x) } -> std::convertible_to<Tensor>;
+};
+
+// The base of a module whose forward takes and returns what it needs (see the file comment):
+//   struct Block : nn::ModuleBase<Block> {
+//       nn::Linear fc{4, 4};
+//       Block() { register_module("fc", fc); }
+//       Tensor forward(const Tensor& x, const Tensor& skip) { return relu(fc(x)) + skip; }
+//   };
+//   Block block;  Tensor y = block(x, skip);  auto copy = block.clone();
+// Everything else (registry, printing, state dicts, hooks, train/eval) is Module's.
+template <class Derived>
+class ModuleBase : public Module {
+public:
+    // Derived::forward(args...) inside the layer scope, with the pre-hooks and hooks (which get the
+    // tensors among the arguments and the result). Arguments are passed on as lvalues, as the
+    // hooks read them after forward.
+    template <class... Args>
+    requires ForwardsWith<Derived, Args...>
+    auto operator()(Args&&... args) {
+        return call([&] { return self().forward(args...); }, args...);
+    }
+    // A deep copy of the Derived (see nn::clone): `auto best = block.clone();`.
+    Derived clone() const { return nn::clone(static_cast<const Derived&>(*this)); }
+
+    bool takes_one_tensor() const override { return one_tensor(); }
+
+protected:
+    Tensor forward_one_tensor(const Tensor& input) override {
+        if constexpr (one_tensor()) return self().forward(input);
+        else return Module::forward(input);  // throws, naming the class
+    }
+
+private:
+    // A function, not a constant: its body is read once Derived is complete.
+    static constexpr bool one_tensor() {
+        return requires(Derived & m, const Tensor& x) {
+            { m.forward(x) } -> std::convertible_to<Tensor>;
+        };
+    }
+    Derived& self() { return static_cast<Derived&>(*this); }
+};
 
 // A layer whose output has its input's shape (activations, Dropout, Identity).
 class ElementwiseModule : public Module {

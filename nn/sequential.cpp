@@ -74,13 +74,25 @@ std::size_t Sequential::position(std::int64_t index, std::size_t n, const char* 
 
 ModulePtr Sequential::ptr(std::int64_t index) const { return child_list()[position(index, size(), "[]")].module; }
 
+// A ModulePtr's class isn't known at compile time: a ModuleBase module says here whether its
+// forward takes one tensor (a module of another class can only fail when called, naming itself).
+void Sequential::check_one_tensor(const ModulePtr& m, std::size_t index) const {
+    if (m && !m->takes_one_tensor()) {
+        throw Error("Sequential: layer " + std::to_string(index) + " (" + m->short_repr() +
+                    ") can't be called with one tensor: its forward takes other arguments or returns several "
+                    "tensors; call it from your own module's forward");
+    }
+}
+
 void Sequential::append(const std::string& name, ModulePtr m) {
+    check_one_tensor(m, size());
     if (name.empty()) add_child(std::to_string(size()), std::move(m), true);
     else add_child(name, std::move(m), false);
 }
 
 void Sequential::insert_at(std::int64_t index, const std::string& name, ModulePtr m) {
     const std::size_t pos = index == static_cast<std::int64_t>(size()) ? size() : position(index, size() + 1, "insert");
+    check_one_tensor(m, pos);
     // Add at the end (checks the name), then rotate into place and renumber.
     append(name.empty() ? std::string() : name, std::move(m));
     auto& list = child_list();
@@ -90,7 +102,9 @@ void Sequential::insert_at(std::int64_t index, const std::string& name, ModulePt
 
 void Sequential::replace_at(std::int64_t index, ModulePtr m) {
     if (!m) throw Error("Sequential::replace: the module is null");
-    child_list()[position(index, size(), "replace")].module = std::move(m);
+    const std::size_t pos = position(index, size(), "replace");
+    check_one_tensor(m, pos);
+    child_list()[pos].module = std::move(m);
 }
 
 void Sequential::erase(std::int64_t index) {

@@ -4,6 +4,11 @@
 // push_back(name, module) / insert(i, name, module). After insert or erase, index-named layers
 // are renumbered, while named ones keep their names: so naming layers keeps a checkpoint's
 // parameter names valid when the list is edited. Like every Module, a Sequential is a handle.
+//
+// Every layer is called with one tensor, model(x). A module whose forward takes other arguments
+// (nn::ModuleBase with forward(x, skip)) or returns several tensors is refused: at compile time
+// (a static_assert saying so) when pushed as itself, with an Error naming it when pushed as a
+// ModulePtr.
 #pragma once
 
 #include <cstdint>
@@ -74,28 +79,7 @@ public:
     }
 
     // for (Module& layer : model)
-    class iterator {
-    public:
-        using value_type = Module;
-        using difference_type = std::ptrdiff_t;
-        iterator() = default;
-        explicit iterator(std::vector<Child>::const_iterator it) : it_(it) {}
-        Module& operator*() const { return *it_->module; }
-        Module* operator->() const { return it_->module.get(); }
-        iterator& operator++() {
-            ++it_;
-            return *this;
-        }
-        iterator operator++(int) {
-            iterator old = *this;
-            ++it_;
-            return old;
-        }
-        bool operator==(const iterator& o) const { return it_ == o.it_; }
-
-    private:
-        std::vector<Child>::const_iterator it_;
-    };
+    using iterator = ChildIterator;
     iterator begin() const { return iterator(child_list().begin()); }
     iterator end() const { return iterator(child_list().end()); }
 
@@ -110,12 +94,16 @@ private:
         if constexpr (std::is_same_v<T, ModulePtr>) return module;
         else {
             static_assert(std::is_base_of_v<Module, T>, "Sequential holds nn::Module subclasses");
+            static_assert(OneTensorModule<T>,
+                          "Sequential holds modules called with one tensor, model(x), returning one tensor; this "
+                          "module's forward takes or returns something else: call it from your own module's forward");
             return make_module<T>(std::forward<M>(module));  // a handle: shares parameters
         }
     }
     std::size_t position(std::int64_t index, std::size_t size, const char* what) const;
     std::string layer_label(std::size_t i) const;  // "layer 2 (Linear(...))", for messages
     Tensor run(const Tensor& input, std::vector<Tensor>* outputs);
+    void check_one_tensor(const ModulePtr& m, std::size_t index) const;
     void append(const std::string& name, ModulePtr m);
     void insert_at(std::int64_t index, const std::string& name, ModulePtr m);
     void replace_at(std::int64_t index, ModulePtr m);

@@ -12,17 +12,23 @@ namespace {
 
 struct Row {
     std::string label;
-    std::size_t depth;
-    Module* module;
-    std::size_t params;  // own and descendants'
+    std::size_t depth;  // how many calls enclose this one
+    std::string params;
     std::string shape = "--";
 };
 
-void collect(Module& m, const std::string& label, std::size_t depth, std::vector<Row>& rows) {
-    std::size_t params = 0;
-    for (const Tensor& p : m.parameters()) params += p.numel();
-    rows.push_back({label, depth, &m, params});
-    for (auto& [name, child] : m.named_children()) collect(*child, "(" + name + ") " + child->name(), depth + 1, rows);
+// Every module of the tree once (a module registered twice, by its first name), with its row label.
+void collect(Module& m, const std::string& label, std::vector<std::pair<std::string, Module*>>& out) {
+    for (const auto& [_, seen] : out)
+        if (seen->identity() == m.identity()) return;
+    out.emplace_back(label, &m);
+    for (auto& [name, child] : m.named_children()) collect(*child, "(" + name + ") " + child->name(), out);
+}
+
+std::string shapes_str(const std::vector<Tensor>& tensors) {
+    std::string out;
+    for (const Tensor& t : tensors) out += (out.empty() ? "" : ", ") + shape_str(t.shape());
+    return out.empty() ? "--" : out;
 }
 
 std::string with_commas(std::size_t n) {  // 235146 -> "235,146"
@@ -38,9 +44,21 @@ std::string with_commas(std::size_t n) {  // 235146 -> "235,146"
 }  // namespace
 
 std::string summary(Module& model, const Shape& input_shape) {
-    std::vector<Row> rows;
-    collect(model, model.name(), 0, rows);
+    const Tensor input = Tensor::zeros(input_shape);
+    return detail::summary_of(model, [&] { model(input); }, {input});
+}
 
+}  // namespace xg::nn
+
+namespace xg::detail {
+using namespace xg::nn;
+
+std::string summary_of(Module& model, const std::function<void()>& run, const std::vector<Tensor>& inputs) {
+    std::vector<std::pair<std::string, Module*>> modules;
+    collect(model, model.name(), modules);
+
+    std::vector<Row> rows;
+    std::vector<std::size_t> open;  // rows of the calls running now, innermost last
     std::vector<HookHandle> handles;
     struct Remove {  // the hooks go even if the forward pass throws
         std::vector<HookHandle>& h;
@@ -48,13 +66,25 @@ std::string summary(Module& model, const Shape& input_shape) {
             for (HookHandle& x : h) x.remove();
         }
     } remove{handles};
-    for (Row& row : rows) {
-        handles.push_back(row.module->register_forward_hook(
-            [&row](Module&, const Tensor&, const Tensor& out) { row.shape = shape_str(out.shape()); }));
+    for (const auto& [label, module] : modules) {
+        std::size_t count = 0;
+        for (const Tensor& p : module->parameters()) count += p.numel();
+        auto called = std::make_shared<bool>(false);
+        handles.push_back(
+            module->register_forward_pre_hook([&, label = label, count, called](Module&, const std::vector<Tensor>&) {
+                open.push_back(rows.size());
+                rows.push_back({label, open.size() - 1, *called ? "(recursive)" : with_commas(count)});
+                *called = true;
+            }));
+        handles.push_back(module->register_forward_hook(
+            AnyForwardHook([&](Module&, const std::vector<Tensor>&, const std::vector<Tensor>& out) {
+                rows[open.back()].shape = shapes_str(out);
+                open.pop_back();
+            })));
     }
     {
         NoGradGuard no_grad;
-        model(Tensor::zeros(input_shape));
+        run();
     }
 
     std::size_t total = 0, trainable = 0;
@@ -66,18 +96,18 @@ std::string summary(Module& model, const Shape& input_shape) {
     for (const Row& r : rows) {
         w0 = std::max(w0, 2 * r.depth + r.label.size());
         w1 = std::max(w1, r.shape.size());
-        w2 = std::max(w2, with_commas(r.params).size());
+        w2 = std::max(w2, r.params.size());
     }
     std::ostringstream s;
     auto line = [&](char c) { s << std::string(w0 + w1 + w2 + 6, c) << '\n'; };
     auto pad = [](const std::string& text, std::size_t width) { return text + std::string(width - text.size(), ' '); };
-    s << "Input shape: " << shape_str(input_shape) << '\n';
+    s << (inputs.size() == 1 ? "Input shape: " : "Input shapes: ") << shapes_str(inputs) << '\n';
     line('=');
     s << pad("Layer (type)", w0) << "   " << pad("Output shape", w1) << "   " << std::string(w2 - 7, ' ')
       << "Param #\n";
     line('=');
     for (const Row& r : rows) {
-        const std::string count = with_commas(r.params);
+        const std::string& count = r.params;
         s << pad(std::string(2 * r.depth, ' ') + r.label, w0) << "   " << pad(r.shape, w1) << "   "
           << std::string(w2 - count.size(), ' ') << count << '\n';
     }
@@ -91,4 +121,4 @@ std::string summary(Module& model, const Shape& input_shape) {
     return s.str();
 }
 
-}  // namespace xg::nn
+}  // namespace xg::detail

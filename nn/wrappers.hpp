@@ -28,7 +28,12 @@ class Residual : public Module {
 public:
     template <class M>
     requires std::is_base_of_v<Module, std::decay_t<M>>
-    explicit Residual(M&& block) { register_module("block", std::forward<M>(block)); }
+    explicit Residual(M&& block) {
+        static_assert(OneTensorModule<std::decay_t<M>>,
+                      "Residual's block is called with one tensor, block(x), returning one tensor; this module's "
+                      "forward takes or returns something else");
+        register_module("block", std::forward<M>(block));
+    }
     Tensor forward(const Tensor& x) override;
     Shape output_shape(const Shape& input_shape) override;
     // Looked up in the registry (not kept as a pointer), so that a clone runs its own block.

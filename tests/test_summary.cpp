@@ -2,6 +2,7 @@
 #include "helpers.hpp"
 
 #include <sstream>
+#include <tuple>
 
 using namespace xg;
 
@@ -53,4 +54,54 @@ TEST_CASE("summary: nested Sequentials are indented, with subtree totals and fro
     CHECK(s.find("Total params: 46") != std::string::npos);
     CHECK(s.find("Trainable params: 14") != std::string::npos);
     CHECK(s.find("Non-trainable params: 32") != std::string::npos);
+}
+
+namespace {
+// A U-Net-like skip: enc -> act -> dec, the encoder's output added back, one layer used twice.
+struct Skip : nn::ModuleBase<Skip> {
+    nn::Linear enc{6, 4}, dec{4, 6};
+    nn::ReLU act;
+    Skip() {
+        register_module("enc", enc);
+        register_module("act", act);
+        register_module("dec", dec);
+    }
+    std::tuple<Tensor, Tensor> forward(const Tensor& x, const Tensor& noise) {
+        Tensor h = act(enc(x + noise));
+        Tensor h2 = act(h);  // the same layer again
+        return {dec(h2) + x, h};
+    }
+};
+}  // namespace
+
+TEST_CASE("summary: a custom module with two inputs and two outputs, calls in order", "[modules][summary]") {
+    Skip model;
+    const Tensor x = Tensor::ones({3, 6}), noise = Tensor::zeros({3, 6});
+    const std::string s = nn::summary(model, x, noise);
+    INFO(s);
+    CHECK(s.rfind("Input shapes: [3, 6], [3, 6]\n", 0) == 0);
+    CHECK(has_line(s, "Skip", "[3, 6], [3, 4]", "58"));  // 6·4 + 4 + 4·6 + 6
+    CHECK(has_line(s, "  (enc) Linear", "[3, 4]", "28"));
+    CHECK(has_line(s, "  (act) ReLU", "[3, 4]", "0"));
+    CHECK(has_line(s, "  (act) ReLU", "[3, 4]", "(recursive)"));  // its second call
+    CHECK(has_line(s, "  (dec) Linear", "[3, 6]", "30"));
+    // in the order the calls ran: enc, act, act, dec
+    const auto at = [&](const std::string& what) { return s.find(what); };
+    CHECK(at("(enc)") < at("(act)"));
+    CHECK(at("(act)") < at("(dec)"));
+    CHECK(s.find("(act)", at("(act)") + 1) < at("(dec)"));
+    CHECK(s.find("Total params: 58") != std::string::npos);
+    CHECK(autograd::live_nodes() == 0);  // ran under NoGradGuard
+    CHECK(model.is_training());
+    // The hooks are gone: a later call runs none.
+    std::size_t rows = 0;
+    model.enc.register_forward_pre_hook([&](nn::Module&, const std::vector<Tensor>&) { ++rows; });
+    model(x, noise);
+    CHECK(rows == 1);
+
+    // A Sequential through the same entry, with a tensor instead of a shape.
+    auto seq = nn::Sequential(nn::Linear(6, 2), nn::Tanh());
+    const std::string t = nn::summary(seq, x);
+    CHECK(has_line(t, "  (0) Linear", "[3, 2]", "14"));
+    CHECK(t.rfind("Input shape: [3, 6]\n", 0) == 0);
 }
