@@ -111,6 +111,23 @@ void encode(Dtype dtype, const Array& a, const std::string& name, std::string& o
     }
 }
 
+// The offset just past the closing brace of the JSON object that `json` (known to parse) starts with.
+std::size_t object_end(std::string_view json) {
+    std::size_t depth = 0;
+    for (std::size_t i = 0; i < json.size(); ++i) {
+        const char c = json[i];
+        if (c == '"') {
+            for (++i; i < json.size() && json[i] != '"'; ++i)
+                if (json[i] == '\\') ++i;
+        } else if (c == '{' || c == '[') {
+            ++depth;
+        } else if ((c == '}' || c == ']') && --depth == 0) {
+            return i + 1;
+        }
+    }
+    return json.size();
+}
+
 // The first key that appears twice in one JSON object of `json` (known to be valid JSON), with
 // the offset of its second appearance. nlohmann's parser would silently keep one of the two.
 std::optional<std::pair<std::string, std::size_t>> duplicate_key(std::string_view json) {
@@ -136,6 +153,7 @@ std::optional<std::pair<std::string, std::size_t>> duplicate_key(std::string_vie
             if (c == '}') keys.pop_back();
             open.pop_back();
             expect_key = false;
+            if (open.empty()) break;  // the header object ends here; from_bytes checks what follows
         } else if (c == ',') {
             expect_key = open.back() == '{';
         }
@@ -199,6 +217,13 @@ File from_bytes(const std::string& bytes, const std::string& what) {
         fail(what, std::string("header is not valid JSON: ") + e.what());
     }
     if (!header.is_object()) fail(what, "header at byte 8 is not a JSON object");
+    // nlohmann's parser stops at a NUL byte, so "{...}\0garbage" parses; safetensors pads the
+    // header with spaces only, and anything else after the object is refused, naming where.
+    if (const std::size_t end = object_end(json); end < json.size()) {
+        const auto junk = json.find_first_not_of(" \t\r\n", end);
+        if (junk != std::string_view::npos)
+            fail(what, "header has bytes after its JSON object, from byte " + format_number(8 + junk));
+    }
     if (auto dup = duplicate_key(json))
         fail(what, "the header has the key '" + dup->first + "' twice (again at byte " +
                        format_number(8 + dup->second) + ")");

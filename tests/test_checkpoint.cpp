@@ -216,6 +216,20 @@ TEST_CASE("safetensors: a key twice in the header is an error naming it and its 
     CHECK_THROWS_WITH(safetensors::load(test::source_path("tests")), Catch::Contains("not a regular file"));
 }
 
+// Found by fuzz_safetensors: nlohmann's parser stops at a NUL, so a header "{...}\0...}}" parsed,
+// and the duplicate-key scan then ran past the object's end and popped an empty stack (a heap
+// overflow under ASan). Bytes after the header object other than padding spaces are an error.
+TEST_CASE("safetensors: bytes after the header's JSON object are refused, naming where", "[checkpoint][errors]") {
+    const std::string entry = R"({"dtype":"F32","shape":[1],"data_offsets":[0,4]})";
+    CHECK_THROWS_WITH(safetensors::from_bytes(
+                          with_header(R"({"w":)" + entry + "}" + std::string("\0}}", 3), std::string(4, '\0')), "junk"),
+                      Catch::Contains("header has bytes after its JSON object, from byte"));
+    CHECK_NOTHROW(safetensors::from_bytes(with_header(R"({"w":)" + entry + "}   ", std::string(4, '\0')), "spaces"));
+    const std::string found =
+        read_all(test::source_path("tests/fuzz/corpus/safetensors/regression-nul-then-closing-braces"));
+    CHECK_THROWS_WITH(safetensors::from_bytes(found, "corpus"), Catch::Contains("after its JSON object"));
+}
+
 // ---------------------------------------------------------------- PyTorch's own files
 
 TEST_CASE("checkpoint: PyTorch's Conv2d/BatchNorm state dicts load strictly and give PyTorch's output",
