@@ -4,9 +4,9 @@
 // Grouped by the file that implements each: "where is relu?" -> ops_activation.cpp.
 // Binary ops broadcast like NumPy/PyTorch; a broadcast input's gradient is summed back to its shape.
 // Every op here is differentiable to any order (backward is built from these same ops), except
-// the fused kernels marked "first-order": conv2d, conv_transpose2d, the pools and batch_norm (and, in
-// nn/functional, cross_entropy and binary_cross_entropy), and the comparisons and argmax, which
-// are never recorded. In-place ops are Tensor methods (tensor.hpp, ops_inplace.cpp).
+// the fused kernels marked "first-order": conv2d, conv_transpose2d, the pools and batch_norm
+// (and, in nn/functional, cross_entropy and binary_cross_entropy), and the comparisons and argmax,
+// which are never recorded. In-place ops are Tensor methods (tensor.hpp, ops_inplace.cpp).
 #pragma once
 
 #include <cstdint>
@@ -192,6 +192,9 @@ Shape conv_transpose2d_shape(const Shape& x, const Shape& weight, std::size_t st
 // windows cover the input and may overlap. x [N, C, H, W] -> [N, C, Ho, Wo]; output_size 1 is the
 // global average pool. Sizes are {Ho, Wo}, or one number for both.
 Tensor adaptive_avg_pool2d(const Tensor& x, std::vector<std::size_t> output_size);
+inline Tensor adaptive_avg_pool2d(const Tensor& x, std::size_t output_size) {
+    return adaptive_avg_pool2d(x, std::vector<std::size_t>{output_size});
+}
 Shape adaptive_avg_pool2d_shape(const Shape& x, const std::vector<std::size_t>& output_size,
                                 const std::string& who = "adaptive_avg_pool2d");
 // The resampling kernels behind nn::functional::interpolate (which works out the size and the

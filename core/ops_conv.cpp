@@ -215,8 +215,10 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias, st
         col2im(cols.data() + n * L, g, img, NL);
     }
     Tensor out(std::move(y));
+    const bool need_dw = w.requires_grad();  // X is kept only for dW
     record_first_order(
-        "conv_transpose2d", out, {x, w, bias}, [x, w, bias, g, N, Ci, O, K, L, NL, plane, X = std::move(X)](Tensor gt) {
+        "conv_transpose2d", out, {x, w, bias},
+        [x, w, bias, g, N, Ci, O, K, L, NL, plane, need_dw, X = need_dw ? std::move(X) : Array()](Tensor gt) {
             const float* G = gt.data().data();
             Tensors grads(3);
             std::vector<float> gcols(K * NL);
@@ -230,7 +232,7 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias, st
                         std::memcpy(gx.data() + (n * Ci + c) * L, dX.data() + c * NL + n * L, L * sizeof(float));
                 grads[0] = Tensor(std::move(gx));
             }
-            if (w.requires_grad()) {
+            if (need_dw) {
                 Array gw = Array::from_shape(w.shape());
                 gemm(false, true, Ci, K, NL, X.data(), gcols.data(), gw.data());
                 grads[1] = Tensor(std::move(gw));

@@ -14,13 +14,18 @@ const bool registered = test::register_grad_cases({
          manual_seed(12);
          return nn::functional::dropout(x[0], 0.3f, true);
      }},
-    {"dropout2d: grad, p 0.4 (the same channel mask every call)",
-     {{3, 4, 2, 2}},
-     [](V x) {
-         manual_seed(13);
-         return nn::functional::dropout2d(x[0], 0.4f, true);
-     }},
 });
+// dropout2d is x times a constant mask (a mul): differentiable to any order.
+const bool registered_any_order = test::register_grad_cases(
+    {
+        {"dropout2d: grad, p 0.4 (the same channel mask every call)",
+         {{3, 4, 2, 2}},
+         [](V x) {
+             manual_seed(13);
+             return nn::functional::dropout2d(x[0], 0.4f, true);
+         }},
+    },
+    test::Order::second);
 }  // namespace
 
 TEST_CASE("Dropout: zeroes about p and scales the rest by 1/(1-p) in training; identity in eval", "[nn]") {

@@ -85,7 +85,7 @@ TEST_CASE("adaptive_avg_pool2d: PyTorch's windows by hand; output 1 is the mean 
     Tensor x = Tensor::from({{1, 2, 3, 4, 5}}).reshape({1, 1, 1, 5});
     CHECK(test::all_close(adaptive_avg_pool2d(x, {1, 3}).reshape({-1}), Tensor::from({1.5, 3, 4.5})));
     Tensor r = Tensor::randn({2, 3, 7, 6});
-    CHECK(test::all_close(adaptive_avg_pool2d(r, {1}).reshape({2, 3}), mean(r.reshape({2, 3, 42}), 2), 1e-6f));
+    CHECK(test::all_close(adaptive_avg_pool2d(r, 1).reshape({2, 3}), mean(r.reshape({2, 3, 42}), 2), 1e-6f));
     CHECK(test::all_close(adaptive_avg_pool2d(r, {7, 6}), r, 0.0f));  // same size: the identity
     CHECK(adaptive_avg_pool2d_shape({2, 3, 7, 6}, {2, 4}) == Shape{2, 3, 2, 4});
 }
