@@ -137,7 +137,8 @@ TEST_CASE("interpolate / adaptive_avg_pool2d: bad arguments are errors naming th
                       Catch::Contains("adaptive_avg_pool2d: input must be [N, C, H, W], got [4, 4]"));
     CHECK_THROWS_WITH(adaptive_avg_pool2d(x, {2, 0}),
                       Catch::Contains("adaptive_avg_pool2d: output_size must be positive, got [2, 0]"));
-    CHECK_THROWS_WITH(adaptive_avg_pool2d(x, {}), Catch::Contains("output_size must have 1 or 2 values, got []"));
+    CHECK_THROWS_WITH(adaptive_avg_pool2d(x, std::vector<std::size_t>{}),
+                      Catch::Contains("output_size must have 1 or 2 values, got []"));
     CHECK_THROWS_WITH(adaptive_avg_pool2d(Tensor::ones({1, 1, 0, 4}), {2}),
                       Catch::Contains("adaptive_avg_pool2d: input [1, 1, 0, 4] has no pixels"));
 }
