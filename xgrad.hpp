@@ -29,6 +29,7 @@
 #include "nn/sequential.hpp"
 #include "nn/serialize.hpp"
 #include "nn/summary.hpp"
+#include "nn/upsample.hpp"
 #include "nn/wrappers.hpp"
 #include "optim/adagrad.hpp"
 #include "optim/adam.hpp"

@@ -4,9 +4,9 @@
 // Grouped by the file that implements each: "where is relu?" -> ops_activation.cpp.
 // Binary ops broadcast like NumPy/PyTorch; a broadcast input's gradient is summed back to its shape.
 // Every op here is differentiable to any order (backward is built from these same ops), except
-// the fused kernels marked "first-order": conv2d, the pools and batch_norm (and, in
-// nn/functional, cross_entropy and binary_cross_entropy), and the comparisons and argmax, which
-// are never recorded. In-place ops are Tensor methods (tensor.hpp, ops_inplace.cpp).
+// the fused kernels marked "first-order": conv2d, conv_transpose2d, the pools and batch_norm
+// (and, in nn/functional, cross_entropy and binary_cross_entropy), and the comparisons and argmax,
+// which are never recorded. In-place ops are Tensor methods (tensor.hpp, ops_inplace.cpp).
 #pragma once
 
 #include <cstdint>
@@ -176,6 +176,36 @@ Tensor avg_pool2d(const Tensor& x, std::size_t kernel_size, std::size_t stride =
 // PyTorch's pooling rule: padding at most kernel_size / 2, so no window lies in padding alone.
 Shape pool2d_shape(const Shape& x, std::size_t kernel_size, std::size_t stride, std::size_t padding,
                    const std::string& who);
+// The adjoint of conv2d (a "deconvolution"), as torch.nn.functional.conv_transpose2d with groups 1
+// and dilation 1: x [N, C_in, H, W], weight [C_in, C_out, kh, kw] (PyTorch's layout), bias [C_out]
+// -> [N, C_out, Ho, Wo], Ho = (H - 1)·stride - 2·padding + kh + output_padding, output_padding <
+// stride. Each input pixel paints weight[c] scaled by its value onto a kh x kw patch of the output.
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(), std::size_t stride = 1,
+                        std::size_t padding = 0, std::size_t output_padding = 0);
+// conv_transpose2d's output shape, or an Error naming `who` and the shapes.
+Shape conv_transpose2d_shape(const Shape& x, const Shape& weight, std::size_t stride, std::size_t padding,
+                             std::size_t output_padding, const std::string& who = "conv_transpose2d");
+
+// ---- ops_resample.cpp ----  (linear maps of each image plane: differentiable to any order)
+// The mean over PyTorch's adaptive windows, as torch.nn.functional.adaptive_avg_pool2d:
+// output row i averages input rows floor(i·H/Ho) ... ceil((i+1)·H/Ho) - 1 (columns alike), so the
+// windows cover the input and may overlap. x [N, C, H, W] -> [N, C, Ho, Wo]; output_size 1 is the
+// global average pool. Sizes are {Ho, Wo}, or one number for both.
+Tensor adaptive_avg_pool2d(const Tensor& x, std::vector<std::size_t> output_size);
+inline Tensor adaptive_avg_pool2d(const Tensor& x, std::size_t output_size) {
+    return adaptive_avg_pool2d(x, std::vector<std::size_t>{output_size});
+}
+Shape adaptive_avg_pool2d_shape(const Shape& x, const std::vector<std::size_t>& output_size,
+                                const std::string& who = "adaptive_avg_pool2d");
+// The resampling kernels behind nn::functional::interpolate (which works out the size and the
+// scales, as PyTorch does). x [N, C, H, W] -> [N, C, size[0], size[1]]; scale_h/scale_w are the
+// user's scale factors (0 when a size was given), used as PyTorch uses them for source indices.
+// nearest: source row = min(floor(dst · s), H - 1), s = 1/scale_h if given, else H/Ho (PyTorch's
+// 'nearest', not 'nearest-exact'). bilinear: align_corners maps corner pixel centres onto each
+// other, s = (H - 1)/(Ho - 1); otherwise src = s·(dst + 0.5) - 0.5 clamped at 0.
+Tensor upsample_nearest2d(const Tensor& x, std::vector<std::size_t> size, double scale_h = 0, double scale_w = 0);
+Tensor upsample_bilinear2d(const Tensor& x, std::vector<std::size_t> size, bool align_corners, double scale_h = 0,
+                           double scale_w = 0);
 
 // ---- ops_norm.cpp ----  (first-order: a fused kernel)
 // Batch normalisation over dim 1 of x [N, C] or [N, C, H, W], as torch.nn.functional.batch_norm.
@@ -224,6 +254,14 @@ Tensor slice(const Tensor& a, std::int64_t dim, std::int64_t start, std::int64_t
 Tensor select(const Tensor& a, std::int64_t dim, std::int64_t index);
 // The entries at `index` along dim (repeats allowed), as torch.index_select(a, dim, index).
 Tensor index_select(const Tensor& a, std::int64_t dim, const std::vector<std::size_t>& index);
+// Pieces of a along dim, as torch.split: each split_size long (the last one shorter if dim's size
+// isn't a multiple), or one piece per entry of `sizes` (which must add up to dim's size). Each
+// piece is a slice: its gradient lands in its part of a's.
+std::vector<Tensor> split(const Tensor& a, std::int64_t split_size, std::int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& a, const std::vector<std::int64_t>& sizes, std::int64_t dim = 0);
+// `chunks` pieces as torch.chunk: split with split_size = ceil(size / chunks), so there may be
+// fewer pieces than asked (chunk(6 rows, 4) gives sizes 2, 2, 2).
+std::vector<Tensor> chunk(const Tensor& a, std::int64_t chunks, std::int64_t dim = 0);
 inline Tensor Tensor::reshape(const std::vector<std::int64_t>& s) const { return xg::reshape(*this, s); }
 inline Tensor Tensor::view(const std::vector<std::int64_t>& s) const { return xg::view(*this, s); }
 inline Tensor Tensor::flatten(std::int64_t s, std::int64_t e) const { return xg::flatten(*this, s, e); }

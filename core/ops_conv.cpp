@@ -1,6 +1,7 @@
-// Convolution and pooling over NCHW images (conv2d, max_pool2d, avg_pool2d) and their gradients.
-// conv2d is im2col of the whole batch + one sgemm; backward is two sgemms and col2im. The backward passes
-// are fused kernels on raw values: first-order only (record_first_order).
+// Convolution and pooling over NCHW images (conv2d, conv_transpose2d, max_pool2d, avg_pool2d) and
+// their gradients. conv2d is im2col of the whole batch + one sgemm; backward is two sgemms and
+// col2im. conv_transpose2d is its adjoint: sgemm + col2im forward, im2col + two sgemms backward.
+// The backward passes are fused kernels on raw values: first-order only (record_first_order).
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -157,6 +158,97 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, std::size_t 
         }
         return grads;
     });
+    return out;
+}
+
+Shape conv_transpose2d_shape(const Shape& x, const Shape& w, std::size_t stride, std::size_t padding,
+                             std::size_t output_padding, const std::string& who) {
+    if (x.size() != 4) throw Error(who + ": input must be [N, C_in, H, W], got " + shape_str(x));
+    if (w.size() != 4) throw Error(who + ": weight must be [in_channels, out_channels, kh, kw], got " + shape_str(w));
+    if (x[1] != w[0]) {
+        throw Error(who + ": input " + shape_str(x) + " has " + std::to_string(x[1]) + " channels, weight " +
+                    shape_str(w) + " expects " + std::to_string(w[0]));
+    }
+    if (w[2] == 0 || w[3] == 0 || stride == 0) throw Error(who + ": kernel size and stride must be positive");
+    if (output_padding >= stride) {
+        throw Error(who + ": output_padding " + std::to_string(output_padding) + " must be smaller than stride " +
+                    std::to_string(stride));
+    }
+    // Ho = (H - 1)·stride - 2·padding + kh + output_padding, which must be positive.
+    const auto size = [&](std::size_t in, std::size_t k) {
+        const auto full = static_cast<std::ptrdiff_t>((in - 1) * stride + k + output_padding);
+        return full - 2 * static_cast<std::ptrdiff_t>(padding);
+    };
+    if (x[2] == 0 || x[3] == 0 || size(x[2], w[2]) <= 0 || size(x[3], w[3]) <= 0) {
+        throw Error(who + ": input " + shape_str(x) + " with weight " + shape_str(w) + ", stride " +
+                    std::to_string(stride) + " and padding " + std::to_string(padding) + " gives no output pixels");
+    }
+    return {x[0], w[1], static_cast<std::size_t>(size(x[2], w[2])), static_cast<std::size_t>(size(x[3], w[3]))};
+}
+
+// conv2d read backwards. g is conv2d's window over the OUTPUT image [C_out, Ho, Wo], whose
+// Ho' x Wo' window positions are exactly the H x W input pixels. With X [C_in, N·L] (L = H·W):
+// cols [K, N·L] = Wᵀ [K, C_in] · X (K = C_out·kh·kw), folded onto the output by col2im, + b.
+// Backward: gcols = im2col(G); dX = W · gcols, dW = X · gcolsᵀ, db = Σ G. First-order.
+Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias, std::size_t stride, std::size_t padding,
+                        std::size_t output_padding) {
+    const Shape out_shape = conv_transpose2d_shape(x.shape(), w.shape(), stride, padding, output_padding);
+    const std::size_t N = x.shape()[0], Ci = x.shape()[1], O = w.shape()[1];
+    const Geometry g{O,      out_shape[2], out_shape[3], w.shape()[2], w.shape()[3],
+                     stride, padding,      x.shape()[2], x.shape()[3]};
+    const std::size_t K = O * g.kh * g.kw, L = g.Ho * g.Wo, NL = N * L, plane = g.H * g.W;
+    if (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != O)) {
+        throw Error("conv_transpose2d: bias " + shape_str(bias.shape()) + " doesn't match " + std::to_string(O) +
+                    " output channels");
+    }
+    Array X = Array::from_shape({Ci, NL});  // x [N, C_in, L] -> [C_in, N·L]
+    for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t c = 0; c < Ci; ++c)
+            std::memcpy(X.data() + c * NL + n * L, x.data().data() + (n * Ci + c) * L, L * sizeof(float));
+    std::vector<float> cols(K * NL);
+    gemm(true, false, K, NL, Ci, w.data().data(), X.data(), cols.data());
+    Array y = Array::from_shape(out_shape);
+    for (std::size_t n = 0; n < N; ++n) {
+        float* img = y.data() + n * O * plane;
+        for (std::size_t o = 0; o < O; ++o)
+            std::fill(img + o * plane, img + (o + 1) * plane, bias.defined() ? bias.data().data()[o] : 0.0f);
+        col2im(cols.data() + n * L, g, img, NL);
+    }
+    Tensor out(std::move(y));
+    const bool need_dw = w.requires_grad();  // X is kept only for dW
+    record_first_order(
+        "conv_transpose2d", out, {x, w, bias},
+        [x, w, bias, g, N, Ci, O, K, L, NL, plane, need_dw, X = need_dw ? std::move(X) : Array()](Tensor gt) {
+            const float* G = gt.data().data();
+            Tensors grads(3);
+            std::vector<float> gcols(K * NL);
+            for (std::size_t n = 0; n < N; ++n) im2col(G + n * O * plane, g, gcols.data() + n * L, NL);
+            if (x.requires_grad()) {
+                std::vector<float> dX(Ci * NL);
+                gemm(false, false, Ci, NL, K, w.data().data(), gcols.data(), dX.data());
+                Array gx = Array::from_shape(x.shape());
+                for (std::size_t n = 0; n < N; ++n)
+                    for (std::size_t c = 0; c < Ci; ++c)
+                        std::memcpy(gx.data() + (n * Ci + c) * L, dX.data() + c * NL + n * L, L * sizeof(float));
+                grads[0] = Tensor(std::move(gx));
+            }
+            if (need_dw) {
+                Array gw = Array::from_shape(w.shape());
+                gemm(false, true, Ci, K, NL, X.data(), gcols.data(), gw.data());
+                grads[1] = Tensor(std::move(gw));
+            }
+            if (bias.requires_grad()) {
+                Array gb = Array::from_shape({O});
+                for (std::size_t o = 0; o < O; ++o) {
+                    double s = 0.0;
+                    for (std::size_t n = 0; n < N; ++n)
+                        for (std::size_t k = 0; k < plane; ++k) s += G[(n * O + o) * plane + k];
+                    gb(o) = static_cast<float>(s);
+                }
+                grads[2] = Tensor(std::move(gb));
+            }
+            return grads;
+        });
     return out;
 }
 

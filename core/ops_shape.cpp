@@ -1,4 +1,5 @@
-// Shape ops (reshape, view, flatten, transpose, permute, squeeze, unsqueeze, cat, stack, slicing)
+// Shape ops (reshape, view, flatten, transpose, permute, squeeze, unsqueeze, cat, stack, slicing,
+// split, chunk)
 // and their gradients, each the inverse move (so differentiable to any order). Results are fresh
 // copies of the values, never aliases.
 #include <algorithm>
@@ -261,6 +262,49 @@ Tensor index_select(const Tensor& a, std::int64_t dim, const std::vector<std::si
         }
     }
     return gather_along("index_select", a, d, index);
+}
+
+std::vector<Tensor> split(const Tensor& a, const std::vector<std::int64_t>& sizes, std::int64_t dim) {
+    const std::size_t d = normalize_dim("split", dim, a.dim(), a.shape());
+    std::int64_t total = 0;
+    for (std::int64_t n : sizes) {
+        if (n < 0) throw Error("split: sizes " + shape_str(sizes) + " must not be negative");
+        total += n;
+    }
+    if (total != static_cast<std::int64_t>(a.shape()[d])) {
+        throw Error("split: sizes " + shape_str(sizes) + " add up to " + std::to_string(total) + ", but dim " +
+                    std::to_string(dim) + " of " + shape_str(a.shape()) + " has " + std::to_string(a.shape()[d]));
+    }
+    std::vector<Tensor> pieces;
+    std::int64_t start = 0;
+    for (std::int64_t n : sizes) {
+        pieces.push_back(slice(a, static_cast<std::int64_t>(d), start, start + n));
+        start += n;
+    }
+    return pieces;
+}
+
+// PyTorch's rule: max(ceil(size / split_size), 1) pieces, the last one holding what is left.
+std::vector<Tensor> split(const Tensor& a, std::int64_t split_size, std::int64_t dim) {
+    const std::size_t d = normalize_dim("split", dim, a.dim(), a.shape());
+    const auto n = static_cast<std::int64_t>(a.shape()[d]);
+    if (split_size < 0 || (split_size == 0 && n != 0)) {
+        throw Error("split: split_size " + std::to_string(split_size) + " must be positive for dim " +
+                    std::to_string(dim) + " of " + shape_str(a.shape()));
+    }
+    const std::int64_t count = split_size == 0 ? 1 : std::max<std::int64_t>((n + split_size - 1) / split_size, 1);
+    std::vector<std::int64_t> sizes(static_cast<std::size_t>(count), split_size);
+    sizes.back() = n - split_size * (count - 1);
+    return split(a, sizes, dim);
+}
+
+// PyTorch's rule: split_size = ceil(size / chunks); an empty dim gives `chunks` empty pieces.
+std::vector<Tensor> chunk(const Tensor& a, std::int64_t chunks, std::int64_t dim) {
+    const std::size_t d = normalize_dim("chunk", dim, a.dim(), a.shape());
+    if (chunks <= 0) throw Error("chunk: chunks must be positive, got " + std::to_string(chunks));
+    const auto n = static_cast<std::int64_t>(a.shape()[d]);
+    if (n == 0) return split(a, std::vector<std::int64_t>(static_cast<std::size_t>(chunks), 0), dim);
+    return split(a, (n + chunks - 1) / chunks, dim);
 }
 
 namespace detail {

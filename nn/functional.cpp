@@ -1,5 +1,6 @@
-// Losses and dropout. Composite losses (mse, l1, huber, bce with pos_weight) reuse their
-// primitives' backward; the others are fused ops whose comments say why.
+// Losses, dropout and dropout2d (interpolate is in nn/upsample.cpp). Composite losses (mse, l1,
+// huber, bce with pos_weight) reuse their primitives' backward; the others are fused ops whose
+// comments say why.
 #include "nn/functional.hpp"
 
 #include <cmath>
@@ -245,6 +246,29 @@ Tensor dropout(const Tensor& x, float p, bool training) {
     if (!(p >= 0.0f && p <= 1.0f)) throw Error("dropout: probability must be between 0 and 1, got " + format_number(p));
     if (!training || p == 0.0f) return x;
     Array mask = Array::from_shape(x.shape());
+    random::fill_bernoulli(mask.data(), mask.size(), 1.0f - p);
+    if (p < 1.0f) mask *= 1.0f / (1.0f - p);
+    return x * Tensor(std::move(mask));
+}
+
+Shape dropout2d_shape(const Shape& x, float p, bool training, const std::string& who) {
+    if (!(p >= 0.0f && p <= 1.0f)) throw Error(who + ": probability must be between 0 and 1, got " + format_number(p));
+    std::size_t numel = 1;
+    for (std::size_t n : x) numel *= n;
+    if (training && p > 0.0f && numel > 0 && x.size() < 2) {
+        throw Error(who + ": input must have at least 2 dims [N, C, ...] to drop channels, got " + shape_str(x));
+    }
+    return x;
+}
+
+// x · mask, mask [N, C, 1, ...] broadcast over each channel's values.  d/dx = g · mask (any order).
+Tensor dropout2d(const Tensor& x, float p, bool training) {
+    dropout2d_shape(x.shape(), p, training);
+    if (!training || p == 0.0f || x.numel() == 0) return x;
+    Shape noise(x.dim(), 1);
+    noise[0] = x.shape()[0];
+    noise[1] = x.shape()[1];
+    Array mask = Array::from_shape(noise);
     random::fill_bernoulli(mask.data(), mask.size(), 1.0f - p);
     if (p < 1.0f) mask *= 1.0f / (1.0f - p);
     return x * Tensor(std::move(mask));

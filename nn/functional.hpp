@@ -1,10 +1,13 @@
-// nn::functional: losses and dropout as functions (torch.nn.functional). The loss modules in
+// nn::functional: losses, dropout and interpolate as functions (torch.nn.functional). The loss modules in
 // loss.hpp call these. Class-index targets are float tensors holding whole numbers (xgrad is
 // float32-only). Which losses are differentiable to any order and which are fused first-order
 // kernels is said at each one; a first-order kernel's gradient can't be differentiated again.
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "core/tensor.hpp"
 
@@ -15,6 +18,28 @@ enum class Reduction { none, mean, sum };
 namespace functional {
 
 Tensor dropout(const Tensor& x, float p = 0.5f, bool training = true);
+// Zeroes whole channels: x [N, C, ...] (at least 2-D) times a [N, C, 1, ...] mask of 0 and
+// 1/(1 - p), drawn from the global generator (as dropout, one draw per channel), as
+// torch.nn.functional.dropout2d (a 3-D input is (N, C, L), as in PyTorch 1.13). Eval: x itself.
+Tensor dropout2d(const Tensor& x, float p = 0.5f, bool training = true);
+// dropout2d's output shape (x's), or an Error: training with p > 0 needs at least 2 dims.
+Shape dropout2d_shape(const Shape& x, float p, bool training, const std::string& who = "dropout2d");
+
+// torch.nn.functional.interpolate's keyword arguments, for 4-D [N, C, H, W] input.
+struct InterpolateOptions {
+    std::vector<std::size_t> size{};      // {Ho, Wo}, or {n} for both; or leave empty and give:
+    std::vector<double> scale_factor{};   // {sh, sw}, or {s} for both: Ho = floor(H·sh)
+    std::string mode = "nearest";         // "nearest" (PyTorch's, not 'nearest-exact') or "bilinear"
+    std::optional<bool> align_corners{};  // bilinear only (unset = false); nearest refuses it, as PyTorch
+    // false (PyTorch's default): source indices use 1/scale_factor; true: they use H/Ho, as if size
+    // had been given.
+    bool recompute_scale_factor = false;
+};
+// Resizes each image plane (core's upsample_nearest2d / upsample_bilinear2d, linear maps, so
+// differentiable to any order), with PyTorch's source-index rules.
+Tensor interpolate(const Tensor& x, const InterpolateOptions& options);
+// interpolate's output shape [N, C, Ho, Wo], or an Error naming `who` and the options at fault.
+Shape interpolate_shape(const Shape& x, const InterpolateOptions& options, const std::string& who = "interpolate");
 
 // (input - target)², reduced. Shapes must match. Any order.
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean);

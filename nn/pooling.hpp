@@ -1,7 +1,9 @@
-// Pooling layers over NCHW input (PyTorch's torch/nn/modules/pooling.py). Square windows.
+// Pooling layers over NCHW input (PyTorch's torch/nn/modules/pooling.py). Square windows, except
+// AdaptiveAvgPool2d's, which follow the output size.
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "core/ops.hpp"
 #include "nn/module.hpp"
@@ -38,6 +40,18 @@ class AvgPool2d : public Pool2d {
 public:
     explicit AvgPool2d(std::size_t kernel_size, std::size_t stride = 0, std::size_t padding = 0)
         : Pool2d(avg_pool2d, "avg_pool2d", kernel_size, stride, padding) {}
+};
+
+// The mean over PyTorch's adaptive windows, whatever the input's size: output_size 1 is the global
+// average pool of a ResNet's head. output_size is {Ho, Wo}, or one number for both.
+class AdaptiveAvgPool2d : public Module {
+public:
+    explicit AdaptiveAvgPool2d(std::vector<std::size_t> output_size);
+    explicit AdaptiveAvgPool2d(std::size_t output_size) : AdaptiveAvgPool2d(std::vector<std::size_t>{output_size}) {}
+    Tensor forward(const Tensor& x) override { return adaptive_avg_pool2d(x, output_size); }
+    Shape output_shape(const Shape& input_shape) override;
+    std::string extra_repr() const override;
+    const std::vector<std::size_t> output_size;
 };
 
 }  // namespace xg::nn

@@ -1,11 +1,18 @@
 // Shape ops: reshape with -1, permute/transpose round trips, squeeze/unsqueeze, cat/stack,
-// slicing, their gradients and their errors.
+// slicing, split/chunk, their gradients and their errors.
 #include "helpers.hpp"
 
 using namespace xg;
 
 namespace {
 using V = const std::vector<Tensor>&;
+// Each piece times its position + 1, joined again (make_op_reference.py's scaled_cat): one output
+// whose gradient tells the pieces apart.
+Tensor scaled_cat(const std::vector<Tensor>& pieces, std::int64_t dim) {
+    std::vector<Tensor> parts;
+    for (std::size_t i = 0; i < pieces.size(); ++i) parts.push_back(pieces[i] * static_cast<float>(i + 1));
+    return cat(parts, dim);
+}
 const bool registered = test::register_op_cases({
     {"reshape: grad, [2, 3, 4] -> [4, -1]",
      {{2, 3, 4}},
@@ -51,6 +58,20 @@ const bool registered = test::register_op_cases({
          return index_select(x[0], 0, {2, 0, 2});
      }},
     {"clone: grad", {{2, 2}}, [](V x) { return x[0].clone(); }},
+    {"split: grad, split_size 2 of 5 rows", {{5, 3}}, [](V x) { return scaled_cat(split(x[0], 2), 0); }},
+    {"split: grad, sizes {1, 3} along dim -1",
+     {{2, 4}},
+     [](V x) {
+         return scaled_cat(split(x[0], std::vector<std::int64_t>{1, 3}, -1), -1);
+     }},
+    {"split: grad, only the second piece used",
+     {{6, 2}},
+     [](V x) {
+         const std::vector<Tensor> p = split(x[0], 4);
+         return p[1] * p[1];
+     }},
+    {"chunk: grad, 3 chunks of 7 along dim 1", {{2, 7}}, [](V x) { return scaled_cat(chunk(x[0], 3, 1), 1); }},
+    {"chunk: grad, 4 chunks of 6 rows gives 3", {{6, 2}}, [](V x) { return scaled_cat(chunk(x[0], 4), 0); }},
 });
 }  // namespace
 
@@ -107,4 +128,39 @@ TEST_CASE("cat, stack, slice, select: values", "[ops]") {
     CHECK_THROWS_WITH(select(a, 0, 2), Catch::Contains("select: index 2 is out of range") && Catch::Contains("[2, 2]"));
     CHECK_THROWS_WITH(index_select(a, 0, {5}), Catch::Contains("index_select: index 5"));
     CHECK_THROWS_WITH(slice(r, 0, 0, 5, 0), Catch::Contains("slice: step must be positive"));
+}
+
+TEST_CASE("split and chunk: piece sizes as PyTorch / values / errors", "[layers12][ops]") {
+    auto sizes = [](const std::vector<Tensor>& pieces, std::size_t dim) {
+        std::vector<std::size_t> out;
+        for (const Tensor& p : pieces) out.push_back(p.shape()[dim]);
+        return out;
+    };
+    const Tensor a = Tensor::arange(14).reshape({7, 2});
+    CHECK(sizes(split(a, 3), 0) == std::vector<std::size_t>{3, 3, 1});
+    CHECK(sizes(split(a, 7), 0) == std::vector<std::size_t>{7});
+    CHECK(sizes(split(a, 10), 0) == std::vector<std::size_t>{7});
+    CHECK(sizes(split(a, 1, 1), 1) == std::vector<std::size_t>{1, 1});
+    CHECK(sizes(split(a, std::vector<std::int64_t>{2, 0, 5}), 0) == std::vector<std::size_t>{2, 0, 5});
+    // chunk: split_size = ceil(n / chunks), so fewer pieces than asked where PyTorch gives fewer.
+    CHECK(sizes(chunk(a, 3), 0) == std::vector<std::size_t>{3, 3, 1});
+    CHECK(sizes(chunk(a, 7), 0) == std::vector<std::size_t>{1, 1, 1, 1, 1, 1, 1});
+    CHECK(sizes(chunk(Tensor::zeros({6}), 4), 0) == std::vector<std::size_t>{2, 2, 2});
+    CHECK(sizes(chunk(Tensor::zeros({5}), 4), 0) == std::vector<std::size_t>{2, 2, 1});
+    CHECK(sizes(chunk(a, 9), 0) == std::vector<std::size_t>{1, 1, 1, 1, 1, 1, 1});
+    CHECK(sizes(chunk(Tensor::zeros({0, 2}), 3), 0) == std::vector<std::size_t>{0, 0, 0});
+    CHECK(sizes(split(Tensor::zeros({0, 2}), 2), 0) == std::vector<std::size_t>{0});
+    const std::vector<Tensor> p = chunk(a, 2, -1);
+    CHECK(test::all_close(p[1].reshape({-1}), Tensor::from({1, 3, 5, 7, 9, 11, 13})));
+    CHECK(test::all_close(cat(split(a, 3), 0), a, 0.0f));
+    // Each piece's gradient lands in its slice; unused pieces leave zeros.
+    Tensor x = Tensor::ones({5, 2}, true);
+    (split(x, 2)[1] * 3.0f).sum().backward();
+    CHECK(test::all_close(x.grad().reshape({-1}), Tensor::from({0, 0, 0, 0, 3, 3, 3, 3, 0, 0})));
+    CHECK_THROWS_WITH(split(a, std::vector<std::int64_t>{2, 4}),
+                      Catch::Contains("split: sizes [2, 4] add up to 6, but dim 0 of [7, 2] has 7"));
+    CHECK_THROWS_WITH(split(a, std::vector<std::int64_t>{8, -1}), Catch::Contains("split: sizes [8, -1] must not"));
+    CHECK_THROWS_WITH(split(a, 0), Catch::Contains("split: split_size 0 must be positive for dim 0 of [7, 2]"));
+    CHECK_THROWS_WITH(split(a, 2, 2), Catch::Contains("split") && Catch::Contains("[7, 2]"));
+    CHECK_THROWS_WITH(chunk(a, 0), Catch::Contains("chunk: chunks must be positive, got 0"));
 }

@@ -35,3 +35,18 @@ TEST_CASE("MaxPool2d, AvgPool2d: padding over half the kernel is an error naming
     CHECK_THROWS_WITH(nn::MaxPool2d(0).check({1, 1, 4, 4}),
                       Catch::Contains("max_pool2d: kernel size and stride must be positive"));
 }
+
+TEST_CASE("AdaptiveAvgPool2d: the layer computes its op; shape / repr / errors", "[layers12][nn][conv]") {
+    Tensor x = Tensor::randn({2, 3, 7, 5});
+    CHECK(test::all_close(nn::AdaptiveAvgPool2d(1)(x), adaptive_avg_pool2d(x, {1}), 0.0f));
+    CHECK(test::all_close(nn::AdaptiveAvgPool2d({3, 2})(x), adaptive_avg_pool2d(x, {3, 2}), 0.0f));
+    CHECK(nn::AdaptiveAvgPool2d(1).check({8, 64, 7, 7}) == Shape{8, 64, 1, 1});
+    CHECK(nn::Sequential(nn::AdaptiveAvgPool2d(1), nn::Flatten(), nn::Linear(64, 10)).check({8, 64, 7, 7}) ==
+          Shape{8, 10});
+    std::ostringstream s;
+    s << nn::AdaptiveAvgPool2d(1) << ' ' << nn::AdaptiveAvgPool2d({2, 3});
+    CHECK(s.str() == "AdaptiveAvgPool2d(output_size=1) AdaptiveAvgPool2d(output_size=(2, 3))");
+    CHECK_THROWS_WITH(nn::AdaptiveAvgPool2d(0), Catch::Contains("AdaptiveAvgPool2d: output_size must be positive"));
+    CHECK_THROWS_WITH(nn::AdaptiveAvgPool2d(2).check({3, 4}),
+                      Catch::Contains("AdaptiveAvgPool2d: input must be [N, C, H, W], got [3, 4]"));
+}

@@ -147,6 +147,17 @@ row("select: grad, dim 0 index -1", [[3, 4]], lambda x: x[0][-1])
 row("index_select: grad, repeated rows", [[3, 2]], lambda x: torch.index_select(x[0], 0, torch.tensor([2, 0, 2])))
 row("clone: grad", [[2, 2]], lambda x: x[0].clone())
 
+
+def scaled_cat(pieces, dim):  # each piece times its position + 1, joined again: one output per row
+    return torch.cat([p * (i + 1) for i, p in enumerate(pieces)], dim)
+
+
+row("split: grad, split_size 2 of 5 rows", [[5, 3]], lambda x: scaled_cat(torch.split(x[0], 2), 0))
+row("split: grad, sizes {1, 3} along dim -1", [[2, 4]], lambda x: scaled_cat(torch.split(x[0], [1, 3], -1), -1))
+row("split: grad, only the second piece used", [[6, 2]], lambda x: torch.split(x[0], 4)[1] * torch.split(x[0], 4)[1])
+row("chunk: grad, 3 chunks of 7 along dim 1", [[2, 7]], lambda x: scaled_cat(torch.chunk(x[0], 3, 1), 1))
+row("chunk: grad, 4 chunks of 6 rows gives 3", [[6, 2]], lambda x: scaled_cat(torch.chunk(x[0], 4), 0))
+
 # ---- tests/test_ops_conv.cpp (first-order kernels) ----
 first("conv2d: grad, [2, 3, 5, 5] * [4, 3, 3, 3] + bias", [[2, 3, 5, 5], [4, 3, 3, 3], [4]],
       lambda x: F.conv2d(x[0], x[1], x[2]))
@@ -157,6 +168,43 @@ first("max_pool2d: grad, 2x2", [[2, 3, 4, 6]], lambda x: F.max_pool2d(x[0], 2), 
 first("max_pool2d: grad, 3x3 stride 2 padding 1", [[1, 2, 5, 5]], lambda x: F.max_pool2d(x[0], 3, 2, 1), "distinct")
 first("avg_pool2d: grad, 2x2", [[2, 3, 4, 6]], lambda x: F.avg_pool2d(x[0], 2))
 first("avg_pool2d: grad, 3x3 stride 1 padding 1", [[1, 2, 4, 4]], lambda x: F.avg_pool2d(x[0], 3, 1, 1))
+first("conv_transpose2d: grad, [2, 3, 4, 4] with [3, 2, 3, 3] + bias", [[2, 3, 4, 4], [3, 2, 3, 3], [2]],
+      lambda x: F.conv_transpose2d(x[0], x[1], x[2]))
+first("conv_transpose2d: grad, stride 2, padding 1, output_padding 1", [[2, 2, 3, 4], [2, 3, 3, 3], [3]],
+      lambda x: F.conv_transpose2d(x[0], x[1], x[2], stride=2, padding=1, output_padding=1))
+first("conv_transpose2d: grad, 2x2 kernel stride 2, no bias", [[1, 3, 3, 3], [3, 2, 2, 2]],
+      lambda x: F.conv_transpose2d(x[0], x[1], stride=2))
+first("conv_transpose2d: grad, 2x3 kernel, stride 3, padding 2, output_padding 2", [[1, 2, 4, 3], [2, 2, 2, 3], [2]],
+      lambda x: F.conv_transpose2d(x[0], x[1], x[2], stride=3, padding=2, output_padding=2))
+
+# ---- tests/test_ops_resample.cpp (linear maps: any order) ----
+row("adaptive_avg_pool2d: grad, [2, 3, 7, 5] -> (3, 2)", [[2, 3, 7, 5]], lambda x: F.adaptive_avg_pool2d(x[0], (3, 2)))
+row("adaptive_avg_pool2d: grad, output 1 (global)", [[2, 3, 4, 4]], lambda x: F.adaptive_avg_pool2d(x[0], 1))
+row("adaptive_avg_pool2d: grad, 3x3 -> 5x4 (overlapping windows)", [[1, 2, 3, 3]],
+    lambda x: F.adaptive_avg_pool2d(x[0], (5, 4)))
+row("interpolate: grad, nearest size (7, 5) from 3x4", [[1, 2, 3, 4]],
+    lambda x: F.interpolate(x[0], size=(7, 5), mode="nearest"))
+row("interpolate: grad, nearest scale_factor 2", [[1, 2, 3, 3]], lambda x: F.interpolate(x[0], scale_factor=2.0))
+row("interpolate: grad, nearest scale_factor 1.7", [[1, 1, 5, 4]], lambda x: F.interpolate(x[0], scale_factor=1.7))
+row("interpolate: grad, nearest size 2 from 5x5", [[1, 2, 5, 5]], lambda x: F.interpolate(x[0], size=2))
+row("interpolate: grad, bilinear size (5, 7) from 3x4", [[2, 1, 3, 4]],
+    lambda x: F.interpolate(x[0], size=(5, 7), mode="bilinear", align_corners=False))
+row("interpolate: grad, bilinear size (5, 7) from 3x4 align_corners", [[2, 1, 3, 4]],
+    lambda x: F.interpolate(x[0], size=(5, 7), mode="bilinear", align_corners=True))
+row("interpolate: grad, bilinear scale_factor 2", [[1, 2, 3, 3]],
+    lambda x: F.interpolate(x[0], scale_factor=2.0, mode="bilinear"))
+row("interpolate: grad, bilinear scale_factor 1.7", [[1, 1, 5, 4]],
+    lambda x: F.interpolate(x[0], scale_factor=1.7, mode="bilinear"))
+row("interpolate: grad, bilinear scale_factor 1.7 recompute_scale_factor", [[1, 1, 5, 4]],
+    lambda x: F.interpolate(x[0], scale_factor=1.7, mode="bilinear", recompute_scale_factor=True))
+row("interpolate: grad, bilinear scale_factor (2.5, 0.6) align_corners", [[1, 1, 3, 5]],
+    lambda x: F.interpolate(x[0], scale_factor=(2.5, 0.6), mode="bilinear", align_corners=True))
+row("interpolate: grad, bilinear 6x6 -> 4x3", [[1, 2, 6, 6]],
+    lambda x: F.interpolate(x[0], size=(4, 3), mode="bilinear"))
+row("interpolate: grad, bilinear size 1 align_corners", [[1, 2, 3, 4]],
+    lambda x: F.interpolate(x[0], size=1, mode="bilinear", align_corners=True))
+row("interpolate: grad, bilinear then squared", [[1, 1, 3, 3]],
+    lambda x: F.interpolate(x[0], scale_factor=2.0, mode="bilinear") ** 2)
 
 # ---- tests/test_ops_norm.cpp (first-order kernels) ----
 first("batch_norm: grad, training, [6, 3] with weight and bias", [[6, 3], [3], [3]],
