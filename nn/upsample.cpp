@@ -83,8 +83,12 @@ Shape Upsample::output_shape(const Shape& in) { return functional::interpolate_s
 
 std::string Upsample::extra_repr() const {
     auto one_or_pair = [](const auto& v, auto show) {
-        if (v.size() == 1) return show(v[0]);
-        return "(" + show(v[0]) + ", " + show(v[1]) + ")";
+        std::string out = show(v[0]);
+        if (v.size() == 1) return out;
+        // Appended piece by piece: g++ 12 warns (-Wrestrict, a false positive) on "(" + a + ", " + b.
+        out.insert(0, 1, '(');
+        out.append(", ").append(show(v[1])).append(")");
+        return out;
     };
     std::string s;
     if (!options.scale_factor.empty()) {
