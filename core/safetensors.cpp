@@ -12,6 +12,7 @@
 #include <limits>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -294,7 +295,9 @@ File from_bytes(const std::string& bytes, const std::string& what) {
         spans.push_back({begin, end, name});
     }
     // The data must be covered exactly: no overlaps, no gaps, nothing left over (as the reference reader).
-    std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+    // By (begin, end), as the reference reader: an empty tensor at byte b sorts before one starting there.
+    std::sort(spans.begin(), spans.end(),
+              [](const Span& a, const Span& b) { return std::tie(a.begin, a.end) < std::tie(b.begin, b.end); });
     std::uint64_t expect = 0;
     for (const Span& s : spans) {
         if (s.begin != expect) {

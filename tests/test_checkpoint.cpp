@@ -219,6 +219,26 @@ TEST_CASE("safetensors: a key twice in the header is an error naming it and its 
 // Found by fuzz_safetensors: nlohmann's parser stops at a NUL, so a header "{...}\0...}}" parsed,
 // and the duplicate-key scan then ran past the object's end and popped an empty stack (a heap
 // overflow under ASan). Bytes after the header object other than padding spaces are an error.
+// Found by fuzz_safetensors: the writer lays wide dtypes first, so an empty F64 tensor landed at
+// byte 0 beside an F32 one starting there, and the reader's coverage check (sorted by begin only)
+// refused the file it had just written.
+TEST_CASE("safetensors: an empty tensor sharing its offset with another round-trips", "[checkpoint]") {
+    safetensors::File file;
+    Array scalar = Array::from_shape(std::vector<std::size_t>{});
+    scalar() = 3.0f;
+    file.tensors.emplace_back("s", std::move(scalar));
+    const std::vector<std::size_t> empty_shape{0, 4};
+    file.tensors.emplace_back("e", Array::from_shape(empty_shape));
+    file.dtypes["e"] = Dtype::F64;
+    const safetensors::File back = safetensors::from_bytes(safetensors::to_bytes(file), "round trip");
+    REQUIRE(back.tensors.size() == 2);
+    CHECK(back.tensors[0].second() == 3.0f);
+    const auto& e = back.tensors[1].second;
+    CHECK((e.dimension() == 2 && e.shape()[0] == 0 && e.shape()[1] == 4));
+    const std::string found = read_all(test::source_path("tests/fuzz/corpus/safetensors/regression-empty-f64-at-0"));
+    CHECK_NOTHROW(safetensors::from_bytes(safetensors::to_bytes(safetensors::from_bytes(found, "corpus")), "again"));
+}
+
 TEST_CASE("safetensors: bytes after the header's JSON object are refused, naming where", "[checkpoint][errors]") {
     const std::string entry = R"({"dtype":"F32","shape":[1],"data_offsets":[0,4]})";
     CHECK_THROWS_WITH(safetensors::from_bytes(
