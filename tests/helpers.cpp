@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 #include <unistd.h>
+#include <zlib.h>
 #include <iostream>
 
 namespace xg::test {
@@ -27,21 +28,7 @@ namespace {
 // Reference numbers from PyTorch per row: "row name<TAB>kind<TAB>values", kind being forward,
 // grad.K (input K's gradient of Σ out·w) or grad2.K (input K's gradient of Σ_k Σ grad_k·u_k).
 const std::map<std::string, std::vector<float>>& op_table() {
-    static const std::map<std::string, std::vector<float>> table = [] {
-        std::map<std::string, std::vector<float>> t;
-        std::ifstream in(source_path("tests/reference/ops.txt"));
-        if (!in) throw Error("tests: can't read tests/reference/ops.txt (run tests/reference/make_op_reference.py)");
-        std::string line;
-        while (std::getline(in, line)) {
-            if (line.empty() || line[0] == '#') continue;
-            const auto tab1 = line.find('\t'), tab2 = line.find('\t', tab1 + 1);
-            std::istringstream values(line.substr(tab2 + 1));
-            std::vector<float>& v = t[line.substr(0, tab2)];
-            for (double x; values >> x;) v.push_back(static_cast<float>(x));
-        }
-        return t;
-    }();
-    return table;
+    return reference_table("ops.txt", "make_op_reference.py");
 }
 
 Tensor random_like(Stream& s, const Shape& shape) {
@@ -208,6 +195,41 @@ std::vector<float> reference(const std::string& name) {
     auto it = table.find(name);
     if (it == table.end()) throw Error("tests: no reference numbers named " + name);
     return it->second;
+}
+
+const std::map<std::string, std::vector<float>>& reference_table(const std::string& file, const std::string& script) {
+    static std::map<std::string, std::map<std::string, std::vector<float>>> tables;
+    auto [it, fresh] = tables.try_emplace(file);
+    if (!fresh) return it->second;
+    std::ifstream in(source_path("tests/reference/" + file));
+    if (!in) throw Error("tests: can't read tests/reference/" + file + " (run tests/reference/" + script + ")");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        const auto tab1 = line.find('\t'), tab2 = line.find('\t', tab1 + 1);
+        std::istringstream values(line.substr(tab2 + 1));
+        std::vector<float>& v = it->second[line.substr(0, tab2)];
+        for (double x; values >> x;) v.push_back(static_cast<float>(x));
+    }
+    return it->second;
+}
+
+std::string be32(std::uint32_t v) {
+    return {char(v >> 24), char((v >> 16) & 0xff), char((v >> 8) & 0xff), char(v & 0xff)};
+}
+
+std::string gzip(const std::string& raw) {
+    z_stream zs{};
+    deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+    std::string out(deflateBound(&zs, raw.size()) + 32, '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
+    zs.avail_in = static_cast<uInt>(raw.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    deflate(&zs, Z_FINISH);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return out;
 }
 
 }  // namespace xg::test

@@ -13,7 +13,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -76,6 +78,15 @@ const std::vector<float>& op_reference(const std::string& row, const std::string
 
 // The numbers recorded under `name` in tests/reference/reference.txt (made by PyTorch).
 std::vector<float> reference(const std::string& name);
+// "row<TAB>kind<TAB>values" lines of a reference file under tests/reference/ (made by `script`),
+// as a map from "row<TAB>kind" to the values; read once per file.
+const std::map<std::string, std::vector<float>>& reference_table(const std::string& file, const std::string& script);
+
+// Bytes for hand-made data files: a big-endian 32-bit number (IDX headers), and `raw` as one
+// gzip member (zlib, best compression).
+std::string be32(std::uint32_t v);
+std::string gzip(const std::string& raw);
+
 // A path inside the source tree / a fresh temporary file path for this test run.
 std::string source_path(const std::string& relative);
 std::string temp_path(const std::string& file_name);

@@ -13,9 +13,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string be32(std::uint32_t v) {
-    return {char(v >> 24), char((v >> 16) & 0xff), char((v >> 8) & 0xff), char(v & 0xff)};
-}
+using test::be32;
+using test::gzip;
 
 std::string idx_images(std::uint32_t n, std::uint32_t rows, std::uint32_t cols, std::uint8_t base = 0) {
     std::string s = be32(0x803) + be32(n) + be32(rows) + be32(cols);
@@ -27,20 +26,6 @@ std::string idx_labels(const std::vector<std::uint8_t>& labels) {
     std::string s = be32(0x801) + be32(static_cast<std::uint32_t>(labels.size()));
     for (auto l : labels) s += char(l);
     return s;
-}
-
-std::string gzip(const std::string& raw) {
-    z_stream zs{};
-    deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-    std::string out(deflateBound(&zs, raw.size()) + 32, '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
-    zs.avail_in = static_cast<uInt>(raw.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    deflate(&zs, Z_FINISH);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
 }
 
 std::string make_root(const std::string& name) {

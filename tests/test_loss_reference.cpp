@@ -23,21 +23,7 @@ using V = const std::vector<Tensor>&;
 
 // "row<TAB>kind" -> values, from tests/reference/loss.txt.
 const std::map<std::string, std::vector<float>>& loss_reference() {
-    static const std::map<std::string, std::vector<float>> table = [] {
-        std::map<std::string, std::vector<float>> t;
-        std::ifstream in(test::source_path("tests/reference/loss.txt"));
-        if (!in) throw Error("tests: can't read tests/reference/loss.txt (run tests/reference/make_loss_reference.py)");
-        std::string line;
-        while (std::getline(in, line)) {
-            if (line.empty() || line[0] == '#') continue;
-            const auto tab1 = line.find('\t'), tab2 = line.find('\t', tab1 + 1);
-            std::istringstream values(line.substr(tab2 + 1));
-            std::vector<float>& v = t[line.substr(0, tab2)];
-            for (double x; values >> x;) v.push_back(static_cast<float>(x));
-        }
-        return t;
-    }();
-    return table;
+    return test::reference_table("loss.txt", "make_loss_reference.py");
 }
 
 const std::vector<float>& reference(const std::string& row, const std::string& kind) {

@@ -20,9 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string be32(std::uint32_t v) {
-    return {char(v >> 24), char((v >> 16) & 0xff), char((v >> 8) & 0xff), char(v & 0xff)};
-}
+using test::be32;
+using test::gzip;
 std::string le32(std::uint32_t v) {
     return {char(v & 0xff), char((v >> 8) & 0xff), char((v >> 16) & 0xff), char(v >> 24)};
 }
@@ -36,20 +35,6 @@ std::string small_images() {
     std::string s = images_header(2, 2, 3);
     for (int i = 0; i < 12; ++i) s += char(i);
     return s;
-}
-
-std::string gzip(const std::string& raw) {
-    z_stream zs{};
-    deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-    std::string out(deflateBound(&zs, raw.size()) + 32, '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
-    zs.avail_in = static_cast<uInt>(raw.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    deflate(&zs, Z_FINISH);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
 }
 
 // A valid gzip file of `head` followed by `mib` MiB of zeros, at deflate's ~1030:1 (3 GiB in

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 torch.set_default_dtype(torch.float32)
 here = os.path.dirname(os.path.abspath(__file__))
-from streams import Stream, make_inputs, numel, random_like  # noqa: E402
+from streams import Stream, make_inputs, numel, random_like, row_lines, fmt  # noqa: E402
 
 
 rows = []  # (name, shapes, fn, domain, second_order, constants)
@@ -145,28 +145,13 @@ row("l1_loss: none", [[2, 3], [2, 3]], lambda x: F.l1_loss(x[0], x[1] + 3.0, red
 row("l1_loss: mean", [[2, 3], [2, 3]], lambda x: F.l1_loss(x[0], x[1] + 3.0))
 
 
-def fmt(t):
-    return " ".join("%.9g" % v for v in t.detach().double().flatten().tolist())
-
-
 lines = ["# made by make_loss_reference.py with torch %s; row<TAB>kind<TAB>values" % torch.__version__]
 for name, shapes, fn, domain, second, const in rows:
     for key, value in const.items():
         lines.append("%s\tconst.%s\t%s" % (name, key, fmt(value)))
     x = make_inputs(name, shapes, domain)
     out = fn(x)
-    lines.append("%s\tforward\t%s" % (name, fmt(out)))
-    w = random_like(Stream(name + "#w"), list(out.shape))
-    g = torch.autograd.grad((out * w).sum(), x, create_graph=second, allow_unused=True)
-    s = torch.zeros(())
-    for k, gk in enumerate(g):
-        gk = torch.zeros_like(x[k]) if gk is None else gk
-        lines.append("%s\tgrad.%d\t%s" % (name, k, fmt(gk)))
-        s = s + (gk * random_like(Stream(name + "#u%d" % k), list(x[k].shape))).sum()
-    if second:
-        h = torch.autograd.grad(s, x, allow_unused=True) if s.requires_grad else [None] * len(x)
-        for k, hk in enumerate(h):
-            lines.append("%s\tgrad2.%d\t%s" % (name, k, fmt(torch.zeros_like(x[k]) if hk is None else hk)))
+    lines += row_lines(name, x, out, second)
 
 with open(os.path.join(here, "loss.txt"), "w") as f:
     f.write("\n".join(lines) + "\n")

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 torch.set_default_dtype(torch.float32)
 here = os.path.dirname(os.path.abspath(__file__))
-from streams import Stream, make_inputs, numel, random_like  # noqa: E402
+from streams import Stream, make_inputs, numel, random_like, row_lines, fmt  # noqa: E402
 
 
 CLASSES = torch.tensor([3, 0, 1])
@@ -237,26 +237,11 @@ LINSPACE = [(-1.0, 1.0, 7), (0.0, 1.0, 100), (-3.7, 12.1, 1001), (5.0, -2.0, 33)
             (-math.pi, math.pi, 2000), (0.0, 1.0, 20), (-2.0, 7.0, 31), (0.0, 1.0, 4099)]
 
 
-def fmt(t):
-    return " ".join("%.9g" % v for v in t.detach().double().flatten().tolist())
-
-
 lines = ["# made by make_op_reference.py with torch %s; row<TAB>kind<TAB>values" % torch.__version__]
 for name, shapes, fn, domain, second in rows:
     x = make_inputs(name, shapes, domain)
     out = fn(x)
-    lines.append("%s\tforward\t%s" % (name, fmt(out)))
-    w = random_like(Stream(name + "#w"), list(out.shape))
-    g = torch.autograd.grad((out * w).sum(), x, create_graph=second, allow_unused=True)
-    s = torch.zeros(())
-    for k, gk in enumerate(g):
-        gk = torch.zeros_like(x[k]) if gk is None else gk
-        lines.append("%s\tgrad.%d\t%s" % (name, k, fmt(gk)))
-        s = s + (gk * random_like(Stream(name + "#u%d" % k), list(x[k].shape))).sum()
-    if second:
-        h = torch.autograd.grad(s, x, allow_unused=True) if s.requires_grad else [None] * len(x)
-        for k, hk in enumerate(h):
-            lines.append("%s\tgrad2.%d\t%s" % (name, k, fmt(torch.zeros_like(x[k]) if hk is None else hk)))
+    lines += row_lines(name, x, out, second)
 
 for start, end, steps in LINSPACE:
     lines.append("linspace(%r, %r, %d)\tforward\t%s" % (start, end, steps, fmt(torch.linspace(start, end, steps))))

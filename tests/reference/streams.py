@@ -60,3 +60,26 @@ def make_inputs(name, shapes, domain):
 
 def random_like(stream, shape):
     return torch.tensor([2.0 * stream.uniform() - 1.0 for _ in range(numel(shape))], dtype=torch.float32).reshape(shape)
+
+
+def fmt(t):
+    return " ".join("%.9g" % v for v in t.detach().double().flatten().tolist())
+
+
+def row_lines(name, x, out, second):
+    """A row's reference lines, as tests/helpers.cpp checks them: the forward values, each input's
+    gradient of sum(out * w), and with `second` each input's gradient of sum_k sum(grad_k * u_k)
+    (w and u_k drawn from the row's name, as the C++ side draws them)."""
+    lines = ["%s\tforward\t%s" % (name, fmt(out))]
+    w = random_like(Stream(name + "#w"), list(out.shape))
+    g = torch.autograd.grad((out * w).sum(), x, create_graph=second, allow_unused=True)
+    s = torch.zeros(())
+    for k, gk in enumerate(g):
+        gk = torch.zeros_like(x[k]) if gk is None else gk
+        lines.append("%s\tgrad.%d\t%s" % (name, k, fmt(gk)))
+        s = s + (gk * random_like(Stream(name + "#u%d" % k), list(x[k].shape))).sum()
+    if second:
+        h = torch.autograd.grad(s, x, allow_unused=True) if s.requires_grad else [None] * len(x)
+        for k, hk in enumerate(h):
+            lines.append("%s\tgrad2.%d\t%s" % (name, k, fmt(torch.zeros_like(x[k]) if hk is None else hk)))
+    return lines
