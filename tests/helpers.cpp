@@ -31,25 +31,6 @@ const std::map<std::string, std::vector<float>>& op_table() {
     return reference_table("ops.txt", "make_op_reference.py");
 }
 
-Tensor random_like(Stream& s, const Shape& shape) {
-    Array a = Array::from_shape(shape);
-    for (float& v : a) v = static_cast<float>(2.0 * s.uniform() - 1.0);
-    return Tensor(std::move(a));
-}
-
-// |got - want| <= atol + rtol·|want| everywhere, naming the first element that isn't.
-void check_against(const std::string& what, const Tensor& got, const std::vector<float>& want, float atol, float rtol) {
-    INFO(what);
-    REQUIRE(got.numel() == want.size());
-    for (std::size_t i = 0; i < want.size(); ++i) {
-        const float x = got.data().data()[i], y = want[i];
-        const bool same = std::abs(x - y) <= atol + rtol * std::abs(y) || (std::isnan(x) && std::isnan(y)) ||
-                          (std::isinf(y) && x == y);
-        if (!same) FAIL_CHECK(what << ": element " << i << " is " << x << ", PyTorch gives " << y);
-        if (!same) return;
-    }
-}
-
 // Forward values, first-order and (for Order::second) second-order gradients against PyTorch,
 // all computed as make_op_reference.py computes them.
 void check_reference(const GradCase& gc, Order order) {
@@ -104,6 +85,25 @@ bool register_cases(std::vector<GradCase> cases, Order order, bool reference) {
 }
 
 }  // namespace
+
+Tensor random_like(Stream& s, const Shape& shape) {
+    Array a = Array::from_shape(shape);
+    for (float& v : a) v = static_cast<float>(2.0 * s.uniform() - 1.0);
+    return Tensor(std::move(a));
+}
+
+// |got - want| <= atol + rtol·|want| everywhere, naming the first element that isn't.
+void check_against(const std::string& what, const Tensor& got, const std::vector<float>& want, float atol, float rtol) {
+    INFO(what);
+    REQUIRE(got.numel() == want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        const float x = got.data().data()[i], y = want[i];
+        const bool same = std::abs(x - y) <= atol + rtol * std::abs(y) || (std::isnan(x) && std::isnan(y)) ||
+                          (std::isinf(y) && x == y);
+        if (!same) FAIL_CHECK(what << ": element " << i << " is " << x << ", PyTorch gives " << y);
+        if (!same) return;
+    }
+}
 
 const std::vector<float>& op_reference(const std::string& row, const std::string& kind) {
     const auto& table = op_table();

@@ -78,6 +78,12 @@ const std::vector<float>& op_reference(const std::string& row, const std::string
 
 // The numbers recorded under `name` in tests/reference/reference.txt (made by PyTorch).
 std::vector<float> reference(const std::string& name);
+// A tensor of `shape` drawn from `s` in [-1, 1), as the reference scripts' random_like.
+Tensor random_like(Stream& s, const Shape& shape);
+// |got - want| <= atol + rtol·|want| everywhere (NaN matching NaN, inf matching itself), naming
+// `what` and the first element that isn't, against PyTorch's numbers `want`.
+void check_against(const std::string& what, const Tensor& got, const std::vector<float>& want, float atol, float rtol);
+
 // "row<TAB>kind<TAB>values" lines of a reference file under tests/reference/ (made by `script`),
 // as a map from "row<TAB>kind" to the values; read once per file.
 const std::map<std::string, std::vector<float>>& reference_table(const std::string& file, const std::string& script);

@@ -58,23 +58,8 @@ struct LossRow {
     test::Order order = test::Order::second;
 };
 
-Tensor random_like(test::Stream& s, const Shape& shape) {
-    Array a = Array::from_shape(shape);
-    for (float& v : a) v = static_cast<float>(2.0 * s.uniform() - 1.0);
-    return Tensor(std::move(a));
-}
-
-void check_against(const std::string& what, const Tensor& got, const std::vector<float>& want, float atol, float rtol) {
-    INFO(what);
-    REQUIRE(got.numel() == want.size());
-    for (std::size_t i = 0; i < want.size(); ++i) {
-        const float x = got.data().data()[i], y = want[i];
-        if (!(std::abs(x - y) <= atol + rtol * std::abs(y))) {
-            FAIL_CHECK(what << ": element " << i << " is " << x << ", PyTorch gives " << y);
-            return;
-        }
-    }
-}
+using test::check_against;
+using test::random_like;
 
 // gradcheck (and gradgradcheck), then forward, grad and grad2 against PyTorch, computed as
 // make_loss_reference.py computes them.
