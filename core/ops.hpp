@@ -275,5 +275,10 @@ inline Tensor Tensor::slice(std::int64_t d, std::int64_t s, std::int64_t e, std:
     return xg::slice(*this, d, s, e, st);
 }
 inline Tensor Tensor::select(std::int64_t d, std::int64_t i) const { return xg::select(*this, d, i); }
+inline std::vector<Tensor> Tensor::split(std::int64_t s, std::int64_t d) const { return xg::split(*this, s, d); }
+inline std::vector<Tensor> Tensor::split(const std::vector<std::int64_t>& s, std::int64_t d) const {
+    return xg::split(*this, s, d);
+}
+inline std::vector<Tensor> Tensor::chunk(std::int64_t c, std::int64_t d) const { return xg::chunk(*this, c, d); }
 
 }  // namespace xg

@@ -135,6 +135,9 @@ public:
     Tensor unsqueeze(std::int64_t dim) const;
     Tensor slice(std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1) const;
     Tensor select(std::int64_t dim, std::int64_t index) const;
+    std::vector<Tensor> split(std::int64_t split_size, std::int64_t dim = 0) const;
+    std::vector<Tensor> split(const std::vector<std::int64_t>& sizes, std::int64_t dim = 0) const;
+    std::vector<Tensor> chunk(std::int64_t chunks, std::int64_t dim = 0) const;
     Tensor eq(const Tensor& other) const;
     Tensor ne(const Tensor& other) const;
     Tensor lt(const Tensor& other) const;

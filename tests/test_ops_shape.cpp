@@ -153,6 +153,10 @@ TEST_CASE("split and chunk: piece sizes as PyTorch / values / errors", "[layers1
     const std::vector<Tensor> p = chunk(a, 2, -1);
     CHECK(test::all_close(p[1].reshape({-1}), Tensor::from({1, 3, 5, 7, 9, 11, 13})));
     CHECK(test::all_close(cat(split(a, 3), 0), a, 0.0f));
+    // The methods are the free functions, as x.split / x.chunk in PyTorch.
+    CHECK(sizes(a.split(3), 0) == std::vector<std::size_t>{3, 3, 1});
+    CHECK(sizes(a.split(std::vector<std::int64_t>{1, 1}, 1), 1) == std::vector<std::size_t>{1, 1});
+    CHECK(test::all_close(a.chunk(2, -1)[1], p[1], 0.0f));
     // Each piece's gradient lands in its slice; unused pieces leave zeros.
     Tensor x = Tensor::ones({5, 2}, true);
     (split(x, 2)[1] * 3.0f).sum().backward();
