@@ -36,6 +36,34 @@ Tensor rows(const Tensor& t, const std::vector<std::size_t>& indices) {
 }
 }  // namespace
 
+Subset::Subset(std::shared_ptr<const Dataset> dataset, std::vector<std::size_t> indices)
+    : dataset_(std::move(dataset)), indices_(std::move(indices)) {
+    for (std::size_t i : indices_) {
+        if (i >= dataset_->size()) {
+            throw Error("Subset: index " + format_number(i) + " is out of range for a dataset of " +
+                        format_number(dataset_->size()) + " examples");
+        }
+    }
+}
+
+Batch Subset::get_batch(const std::vector<std::size_t>& indices) const {
+    std::vector<std::size_t> inner(indices.size());
+    for (std::size_t k = 0; k < indices.size(); ++k) {
+        if (indices[k] >= indices_.size()) {
+            throw Error("Subset: index " + format_number(indices[k]) + " is out of range for " +
+                        format_number(indices_.size()) + " examples");
+        }
+        inner[k] = indices_[indices[k]];
+    }
+    return dataset_->get_batch(inner);
+}
+
+std::vector<std::size_t> first_n(std::size_t n) {
+    std::vector<std::size_t> out(n);
+    std::iota(out.begin(), out.end(), std::size_t{0});
+    return out;
+}
+
 Batch TensorDataset::get_batch(const std::vector<std::size_t>& indices) const {
     return {rows(x_, indices), rows(y_, indices)};
 }

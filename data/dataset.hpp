@@ -34,6 +34,25 @@ private:
     Tensor x_, y_;
 };
 
+// The examples of `dataset` at `indices`, in that order, as torch.utils.data.Subset: a quick run on
+// the first N images is Subset(mnist, first_n(N)). Shares the dataset (no copy of its data).
+class Subset : public Dataset {
+public:
+    template <class D>
+    Subset(D dataset, std::vector<std::size_t> indices)
+        : Subset(std::shared_ptr<const Dataset>(std::make_shared<D>(std::move(dataset))), std::move(indices)) {}
+    Subset(std::shared_ptr<const Dataset> dataset, std::vector<std::size_t> indices);
+    std::size_t size() const override { return indices_.size(); }
+    Batch get_batch(const std::vector<std::size_t>& indices) const override;
+
+private:
+    std::shared_ptr<const Dataset> dataset_;
+    std::vector<std::size_t> indices_;
+};
+
+// 0, 1, ..., n - 1: the indices of a Subset of the first n examples.
+std::vector<std::size_t> first_n(std::size_t n);
+
 struct DataLoaderOptions {
     std::size_t batch_size = 1;  // PyTorch's default
     bool shuffle = false;        // a new order each epoch, drawn from manual_seed's generator

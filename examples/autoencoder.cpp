@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
         set_num_threads(args.threads);
         if (!data_folder_exists(args, "autoencoder")) return 2;
         data::MNIST train_set(args.data, true), test_set(args.data, false);
-        data::DataLoader train_loader(train_set, {.batch_size = args.batch_size, .shuffle = true});
-        data::DataLoader test_loader(test_set, {.batch_size = 1000});
+        data::DataLoader train_loader(limited(train_set, args), {.batch_size = args.batch_size, .shuffle = true});
+        data::DataLoader test_loader(limited(test_set, args), {.batch_size = 1000});
         const std::size_t side = train_set.rows(), pixels = side * train_set.cols();
 
         auto encoder = nn::Sequential(nn::Flatten(), nn::Linear(pixels, 128), nn::ReLU(), nn::Linear(128, code));
@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
             double test_sum = 0.0;
             for (auto& [x, y] : test_loader)
                 test_sum += reconstruction_loss(model(x), x).item() * static_cast<double>(x.shape()[0]);
-            log.end_epoch(loss_name, test_sum / static_cast<double>(test_set.size()));
+            log.end_epoch(loss_name, test_sum / static_cast<double>(test_loader.dataset().size()));
         }
 
         // The grid: 10 images per row, each row of originals followed by their reconstructions.

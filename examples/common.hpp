@@ -31,6 +31,7 @@ struct TrainingArgs {
     int threads = 1;
     std::string save, load, metrics, plot;
     bool eval_only = false, quiet = false;
+    std::size_t limit = 0;  // 0: every image
 };
 
 inline void add_training_flags(CLI::App& app, TrainingArgs& args) {
@@ -56,6 +57,14 @@ inline void add_training_flags(CLI::App& app, TrainingArgs& args) {
     app.add_flag("--quiet", args.quiet, "print only the per-epoch summaries and the final accuracy");
     app.add_option("--metrics", args.metrics, "write per-epoch train loss, test loss and test accuracy as CSV to FILE");
     app.add_option("--plot", args.plot, "write those curves as an SVG plot to FILE (opens in a browser)");
+    app.add_option("--limit", args.limit, "use only the first N training and N test images (0: all), for a quick run")
+        ->capture_default_str();
+}
+
+// The first args.limit images of `set` (all of them when the limit is 0 or larger than the set).
+inline data::Subset limited(const data::MNIST& set, const TrainingArgs& args) {
+    const std::size_t n = args.limit == 0 ? set.size() : std::min(args.limit, set.size());
+    return data::Subset(set, data::first_n(n));
 }
 
 // False (after saying where it looked and how to get the data) when the data folder is missing.

@@ -37,8 +37,8 @@ int main(int argc, char** argv) {
         if (!data_folder_exists(args, "mnist_cnn")) return 2;
         auto t0 = Clock::now();
         data::MNIST train_set(args.data, true), test_set(args.data, false);
-        data::DataLoader train_loader(train_set, {.batch_size = args.batch_size, .shuffle = true});
-        data::DataLoader test_loader(test_set, {.batch_size = 1000});
+        data::DataLoader train_loader(limited(train_set, args), {.batch_size = args.batch_size, .shuffle = true});
+        data::DataLoader test_loader(limited(test_set, args), {.batch_size = 1000});
         std::printf("data: %s: %zu training and %zu test images, loaded in %.2f s\n", args.data.c_str(),
                     train_set.size(), test_set.size(), seconds_since(t0));
 

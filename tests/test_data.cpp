@@ -128,6 +128,23 @@ TEST_CASE("DataLoader: batches in order, drop_last, and len", "[data]") {
     CHECK_THROWS_WITH(data::DataLoader(data::TensorDataset(x, y), {.batch_size = 0}), Catch::Contains("batch_size"));
 }
 
+TEST_CASE("Subset: the examples at its indices in order and its errors", "[data]") {
+    Tensor x = Tensor::arange(10).reshape({5, 2});
+    data::TensorDataset whole(x, Tensor::arange(5));
+    data::Subset first(whole, data::first_n(3));
+    CHECK(first.size() == 3);
+    data::Subset picked(whole, {4, 0, 4});
+    const data::Batch b = picked.get_batch({0, 2, 1});
+    CHECK(test::all_close(b.y, Tensor::from({4, 4, 0}), 0.0f));
+    CHECK(test::all_close(b.x.reshape({-1}), Tensor::from({8, 9, 8, 9, 0, 1}), 0.0f));
+    std::vector<float> seen;
+    for (auto& [bx, by] : data::DataLoader(first, {.batch_size = 2}))
+        for (float v : by.data()) seen.push_back(v);
+    CHECK(seen == std::vector<float>{0, 1, 2});
+    CHECK_THROWS_WITH(data::Subset(whole, {5}), Catch::Contains("Subset: index 5 is out of range for a dataset of 5"));
+    CHECK_THROWS_WITH(first.get_batch({3}), Catch::Contains("Subset: index 3 is out of range for 3 examples"));
+}
+
 TEST_CASE("DataLoader: shuffling draws a new order each epoch, reproducible with manual_seed", "[data]") {
     Tensor x = Tensor::arange(100).reshape({100, 1});
     data::DataLoader loader(data::TensorDataset(x, Tensor::arange(100)), {.batch_size = 10, .shuffle = true});

@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from common import (EpochLog, MNIST, add_training_flags, data_folder_exists, load_safetensors, make_optimizer,
+from common import (EpochLog, MNIST, add_training_flags, data_folder_exists, limited, load_safetensors, make_optimizer,
                     save_safetensors, write_png_gray)
 
 
@@ -30,8 +30,8 @@ def main():
     if not data_folder_exists(args, "autoencoder"):
         return 2
     train_set, test_set = MNIST(args.data, True), MNIST(args.data, False)
-    train_loader = torch.utils.data.DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
-    test_loader = torch.utils.data.DataLoader(test_set, batch_size=1000)
+    train_loader = torch.utils.data.DataLoader(limited(train_set, args), batch_size=args.batch_size, shuffle=True)
+    test_loader = torch.utils.data.DataLoader(limited(test_set, args), batch_size=1000)
     side = 28
     pixels = side * side
 
@@ -66,7 +66,7 @@ def main():
             test_sum = 0.0
             for x, y in test_loader:
                 test_sum += reconstruction_loss(model(x), x).item() * x.shape[0]
-        log.end_epoch(args.loss, test_sum / len(test_set))
+        log.end_epoch(args.loss, test_sum / len(test_loader.dataset))
 
     # The grid: 10 images per row, each row of originals followed by their reconstructions.
     model.eval()

@@ -31,6 +31,13 @@ def add_training_flags(p):
     p.add_argument("--eval-only", action="store_true", help="skip training: evaluate the (loaded) model on the test set")
     p.add_argument("--quiet", action="store_true", help="print only the per-epoch summaries and the final accuracy")
     p.add_argument("--metrics", metavar="FILE", help="write per-epoch train loss, test loss and test accuracy as CSV to FILE")
+    p.add_argument("--limit", type=int, default=0, help="use only the first N training and N test images (0: all), for a quick run")
+
+
+def limited(dataset, args):
+    """The first args.limit images of dataset (all of them when the limit is 0 or larger), as xgrad's limited()."""
+    n = len(dataset) if args.limit == 0 else min(args.limit, len(dataset))
+    return torch.utils.data.Subset(dataset, range(n))
 
 
 def data_folder_exists(args, program):

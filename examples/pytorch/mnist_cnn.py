@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from common import (EpochLog, MNIST, add_training_flags, data_folder_exists, evaluate, finish_training,
+from common import (EpochLog, MNIST, add_training_flags, data_folder_exists, evaluate, finish_training, limited,
                     load_safetensors, make_optimizer)
 
 
@@ -31,8 +31,8 @@ def main():
         return 2
     t0 = time.perf_counter()
     train_set, test_set = MNIST(args.data, True), MNIST(args.data, False)
-    train_loader = torch.utils.data.DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
-    test_loader = torch.utils.data.DataLoader(test_set, batch_size=1000)
+    train_loader = torch.utils.data.DataLoader(limited(train_set, args), batch_size=args.batch_size, shuffle=True)
+    test_loader = torch.utils.data.DataLoader(limited(test_set, args), batch_size=1000)
     print(f"data: {args.data}: {len(train_set)} training and {len(test_set)} test images, "
           f"loaded in {time.perf_counter() - t0:.2f} s")
 
