@@ -62,7 +62,9 @@ using GRUOptions = LSTMOptions;
 
 namespace xg::detail {
 
-// nn/rnn.hpp's shared machinery, in xg::detail (as tensors_of) so that nn code's detail:: still finds that.
+// What the layers and cells share (used through RNNBase and RNNCellBase). In xg::detail, as tensors_of:
+// an xg::nn::detail would hide xg::detail from the code in xg::nn that says detail::.
+// Internally an RNN's or GRU's state also travels as an LSTMState, with c undefined.
 
 // Which recurrence a layer or cell runs.
 enum class RNNMode { rnn_tanh, rnn_relu, lstm, gru };
@@ -140,8 +142,9 @@ private:
 class RNN : public RNNBase<RNN> {
 public:
     RNN(std::size_t input_size, std::size_t hidden_size, RNNOptions options = {});
-    RNN(std::size_t input_size, std::size_t hidden_size, std::size_t num_layers)  // nn.RNN(10, 20, 2)
-    : RNN(input_size, hidden_size, RNNOptions{.num_layers = num_layers}) {}
+    // Positional, as nn.RNN(10, 20, 2) (LSTM and GRU alike).
+    RNN(std::size_t input_size, std::size_t hidden_size, std::size_t num_layers)
+        : RNN(input_size, hidden_size, RNNOptions{.num_layers = num_layers}) {}
     RNNOutput forward(Tensor input);  // h0 = zeros
     RNNOutput forward(const Tensor& input, const Tensor& h0);
     const std::string nonlinearity;
