@@ -26,6 +26,7 @@
 #include "nn/loss.hpp"
 #include "nn/module.hpp"
 #include "nn/pooling.hpp"
+#include "nn/rnn.hpp"
 #include "nn/sequential.hpp"
 #include "nn/serialize.hpp"
 #include "nn/summary.hpp"

@@ -34,7 +34,8 @@ Tensor gather_along(const char* op, const Tensor& a, std::size_t d, std::vector<
     shape[d] = idx.size();
     Array r = Array::from_shape(shape);
     const float* x = a.data().data();
-    for (std::size_t o = 0; o < s.outer; ++o)
+    // An empty slab (a zero-size dim after d) has null data: memcpy(null, ..., 0) is still undefined.
+    for (std::size_t o = 0; s.inner > 0 && o < s.outer; ++o)
         for (std::size_t j = 0; j < idx.size(); ++j)
             std::memcpy(r.data() + (o * idx.size() + j) * s.inner, x + (o * s.n + idx[j]) * s.inner,
                         s.inner * sizeof(float));
@@ -198,8 +199,8 @@ Tensor cat(const std::vector<Tensor>& ts, std::int64_t dim) {
     Array r = Array::from_shape(shape);
     std::size_t offset = 0;
     for (const Tensor& t : ts) {
-        const std::size_t w = t.shape()[d] * so.inner;  // one contiguous block per tensor per outer row
-        for (std::size_t o = 0; o < so.outer; ++o)
+        const std::size_t w = t.shape()[d] * so.inner;       // one contiguous block per tensor per outer row
+        for (std::size_t o = 0; w > 0 && o < so.outer; ++o)  // an empty tensor's data may be null
             std::memcpy(r.data() + o * so.n * so.inner + offset, t.data().data() + o * w, w * sizeof(float));
         offset += w;
     }

@@ -130,6 +130,19 @@ TEST_CASE("cat, stack, slice, select: values", "[ops]") {
     CHECK_THROWS_WITH(slice(r, 0, 0, 5, 0), Catch::Contains("slice: step must be positive"));
 }
 
+// Under UBSan these copied through memcpy(null, ..., 0) (an empty tensor's data is null) before
+// gather_along and cat skipped empty blocks; found by an LSTM on a batch of 0 ([rnn]).
+TEST_CASE("slice select cat and stack: tensors with an empty dim give empty results", "[ops][rnn]") {
+    const Tensor e = Tensor::zeros({3, 0, 2}, true);
+    CHECK(slice(e, 0, 0, 2).shape() == Shape{2, 0, 2});
+    CHECK(select(e, 0, 1).shape() == Shape{0, 2});
+    CHECK(stack({select(e, 0, 0), select(e, 0, 1)}, 0).shape() == Shape{2, 0, 2});
+    CHECK(cat({Tensor::ones({2, 0}), Tensor::ones({2, 3})}, 1).shape() == Shape{2, 3});
+    Tensor s = sum(cat({slice(e, 0, 0, 1), select(e, 0, 2).unsqueeze(0)}, 0));
+    s.backward();
+    CHECK(e.grad().shape() == Shape{3, 0, 2});
+}
+
 TEST_CASE("split and chunk: piece sizes as PyTorch / values / errors", "[layers12][ops]") {
     auto sizes = [](const std::vector<Tensor>& pieces, std::size_t dim) {
         std::vector<std::size_t> out;
