@@ -4,9 +4,11 @@
 // range, and the error names the op, the value and the shapes. Every gradient here is built from
 // ops of this file (a gather's is a scatter-add, whose gradient is the gather again), so all of
 // them are differentiable to any order.
+#include <algorithm>
 #include <cmath>
-#include <limits>
+#include <memory>
 
+#include "core/format.hpp"
 #include "core/ops.hpp"
 #include "core/ops_util.hpp"
 
@@ -16,12 +18,6 @@ using namespace detail;
 
 namespace {
 
-// "2.5", "-1", "12": an index value as the user wrote it, for error messages.
-std::string number_str(float v) {
-    if (std::isfinite(v) && v == std::floor(v) && std::abs(v) < 1e15f) return std::to_string(static_cast<long long>(v));
-    return std::to_string(v);
-}
-
 // The entries of `index` as whole numbers in [0, bound), or an Error naming `op`, the value and
 // `range` (what the bound is, e.g. "for dim 1 of [3, 4]").
 std::vector<std::size_t> index_values(const char* op, const Tensor& index, std::size_t bound,
@@ -30,12 +26,12 @@ std::vector<std::size_t> index_values(const char* op, const Tensor& index, std::
     const float* v = index.data().data();
     for (std::size_t i = 0; i < out.size(); ++i) {
         if (!std::isfinite(v[i]) || v[i] != std::floor(v[i])) {
-            throw Error(std::string(op) + ": index " + number_str(v[i]) + " (entry " + std::to_string(i) +
+            throw Error(std::string(op) + ": index " + format_number(v[i]) + " (entry " + std::to_string(i) +
                         " of index " + shape_str(index.shape()) +
                         ") is not a whole number; indices are floats holding integers");
         }
         if (v[i] < 0.0f || v[i] >= static_cast<float>(bound)) {
-            throw Error(std::string(op) + ": index " + number_str(v[i]) + " is out of range " + range);
+            throw Error(std::string(op) + ": index " + format_number(v[i]) + " is out of range " + range);
         }
         out[i] = static_cast<std::size_t>(v[i]);
     }
@@ -75,7 +71,7 @@ std::vector<std::size_t> strides_of(const Shape& shape) {
 }
 
 // The shared body of tril and triu: a's entries where keep(column - row) holds over the last two
-// dims, zeros elsewhere.  d/da = the same op on g (a linear map that is its own adjoint's shape).
+// dims, zeros elsewhere.  d/da = the same op on g (zeroing fixed entries is its own adjoint).
 template <class Keep>
 Tensor triangle(const char* op, const Tensor& a, std::int64_t k, Keep keep) {
     if (a.dim() < 2) throw Error(std::string(op) + ": input must have at least 2 dims, got " + shape_str(a.shape()));

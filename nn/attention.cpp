@@ -132,6 +132,14 @@ std::pair<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, const
             throw Error(who + ": key_padding_mask " + shape_str(o.key_padding_mask.shape()) + " must be " +
                         shape_str(want) + " for " + shapes);
         }
+        for (std::size_t i = 0; i < o.key_padding_mask.numel(); ++i) {
+            const float m = o.key_padding_mask.data().data()[i];
+            if (m != 0.0f && m != 1.0f) {
+                throw Error(who + ": key_padding_mask " + shape_str(want) +
+                            " must hold 0 or 1 (1 = a padding key), entry " + std::to_string(i) + " is " +
+                            format_number(m));
+            }
+        }
         const Tensor pad = reshape(o.key_padding_mask, {i64(N), 1, 1, i64(S)});
         mask = masked_fill(mask.defined() ? mask : Tensor::zeros({N, 1, 1, S}), pad, -inf);
     }

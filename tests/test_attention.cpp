@@ -118,6 +118,12 @@ TEST_CASE("MultiheadAttention: PyTorch state dict, both masks, batch_first: PyTo
     CHECK(weights.shape() == Shape{2, 3, 4});
     test::check_against(name + ": weights", weights, test::seq_reference(name, "weights"), 1e-5f, 1e-4f);
     test::check_layer(name, mha, out, x);
+    // A 3-D mask [N·num_heads, L, S]: entry b·num_heads + h is batch b, head h, as PyTorch.
+    test::Stream ms(name + "#mask3");
+    auto [out3, weights3] =
+        mha(x[0], x[1], x[2], {.attn_mask = test::random_like(ms, {4, 3, 4}), .average_attn_weights = false});
+    test::check_against(name + ": forward.mask3d", out3, test::seq_reference(name, "forward.mask3d"), 1e-5f, 1e-4f);
+    test::check_against(name + ": weights.mask3d", weights3, test::seq_reference(name, "weights.mask3d"), 1e-5f, 1e-4f);
 }
 
 TEST_CASE("MultiheadAttention: PyTorch state dict, sequence first, causal mask, per-head weights", "[seq]") {
@@ -183,6 +189,21 @@ TEST_CASE("MultiheadAttention: parameters, init, need_weights, unbatched input, 
     CHECK(test::all_close(ob.squeeze(1), o1));
 }
 
+TEST_CASE("MultiheadAttention and TransformerEncoderLayer: clone() copies every parameter, members included", "[seq]") {
+    nn::TransformerEncoderLayer enc(4, 2, {.dim_feedforward = 6, .dropout = 0.0f});
+    nn::TransformerEncoderLayer copy = enc.clone();
+    const Tensor x = Tensor::randn({3, 2, 4});
+    CHECK(test::all_close(copy(x), enc(x)));
+    // The member and the registered child are one module in the copy, and not the original's.
+    CHECK(copy.self_attn.out_proj.weight.data().data() == copy.named_parameters()[2].second.data().data());
+    CHECK(copy.self_attn.in_proj_weight.data().data() != enc.self_attn.in_proj_weight.data().data());
+    {
+        NoGradGuard no_grad;
+        copy.self_attn.out_proj.weight.fill_(0.0f);
+    }
+    CHECK(!test::all_close(copy(x), enc(x)));
+}
+
 TEST_CASE("MultiheadAttention: bad arguments and masks throw naming the layer and shapes", "[seq]") {
     CHECK_THROWS_WITH(nn::MultiheadAttention(10, 3),
                       Catch::Contains("MultiheadAttention: embed_dim 10 must be a positive multiple of num_heads 3"));
@@ -195,7 +216,7 @@ TEST_CASE("MultiheadAttention: bad arguments and masks throw naming the layer an
     CHECK_THROWS_WITH(mha(q, k, k, {.key_padding_mask = Tensor::zeros({2, 3})}),
                       Catch::Contains("key_padding_mask [2, 3] must be [2, 5]"));
     CHECK_THROWS_WITH(mha(q, k, k, {.key_padding_mask = Tensor::full({2, 5}, 0.5f)}),
-                      Catch::Contains("masked_fill: mask [2, 1, 1, 5] must hold 0 or 1"));
+                      Catch::Contains("key_padding_mask [2, 5] must hold 0 or 1 (1 = a padding key), entry 0 is 0.5"));
     CHECK_THROWS_WITH(mha(Tensor::zeros({2, 3, 6}), k, k), Catch::Contains("must end with embed_dim 4"));
     CHECK_THROWS_WITH(mha(q, k, Tensor::zeros({2, 4, 4})), Catch::Contains("key and value alike"));
     CHECK_THROWS_WITH(mha(q, Tensor::zeros({3, 5, 4}), Tensor::zeros({3, 5, 4})),

@@ -109,7 +109,7 @@ TEST_CASE("gather: values as PyTorch and the index checks", "[seq][ops]") {
                       Catch::Contains("gather: index 2 is out of range for dim 1 of input [2, 2]"));
     CHECK_THROWS_WITH(gather(a, 1, Tensor::from({{0, -1}})), Catch::Contains("gather: index -1 is out of range"));
     CHECK_THROWS_WITH(gather(a, 1, Tensor::from({{0, 0.5}})),
-                      Catch::Contains("gather: index 0.500000") && Catch::Contains("is not a whole number"));
+                      Catch::Contains("gather: index 0.5") && Catch::Contains("is not a whole number"));
     CHECK_THROWS_WITH(gather(a, 1, Tensor::from({{0, NAN}})), Catch::Contains("is not a whole number"));
     CHECK_THROWS_WITH(gather(a, 1, Tensor::from({0, 1})),
                       Catch::Contains("gather: index [2] must have as many dims as input [2, 2]"));
@@ -128,7 +128,7 @@ TEST_CASE("embedding: values, repeated rows add their gradients, padding_idx get
     CHECK_THROWS_WITH(embedding(Tensor::from({12}), w),
                       Catch::Contains("embedding: index 12 is out of range for 3 embeddings"));
     CHECK_THROWS_WITH(embedding(Tensor::from({-1}), w), Catch::Contains("embedding: index -1 is out of range"));
-    CHECK_THROWS_WITH(embedding(Tensor::from({1.5}), w), Catch::Contains("embedding: index 1.500000"));
+    CHECK_THROWS_WITH(embedding(Tensor::from({1.5}), w), Catch::Contains("embedding: index 1.5"));
     CHECK_THROWS_WITH(embedding(Tensor::from({0}), Tensor::zeros({3})),
                       Catch::Contains("embedding: weight must be 2-D") && Catch::Contains("[3]"));
     CHECK_THROWS_WITH(embedding(Tensor::from({0}), w, 3), Catch::Contains("embedding: padding_idx 3 is out of range"));

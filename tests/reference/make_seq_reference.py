@@ -101,6 +101,12 @@ kpm = torch.tensor([[False, False, False, True], [False, False, True, True]])
 mask = torch.tensor([[0.0, -1.5, 0.0, 0.0], [0.0, 0.0, -math.inf, 0.0], [0.5, 0.0, 0.0, 0.0]])
 out, weights = mha(x[0], x[1], x[2], key_padding_mask=kpm, attn_mask=mask)
 check(case, mha, "torch_mha_cross.safetensors", out, x, weights)
+# The same with a 3-D float mask [N·num_heads, L, S] (entry b·num_heads + h is batch b, head h).
+mask3 = random_like(Stream(case + "#mask3"), [4, 3, 4])
+with torch.no_grad():
+    out, weights = mha(x[0], x[1], x[2], attn_mask=mask3, average_attn_weights=False)
+emit(case, "forward.mask3d", out)
+emit(case, "weights.mask3d", weights)
 
 # Self-attention, sequence first [L, N, E], a causal float mask, per-head weights.
 torch.manual_seed(4)
