@@ -153,11 +153,6 @@ std::pair<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, const
     return {out, batched ? weights : squeeze(weights, 0)};
 }
 
-std::string MultiheadAttention::extra_repr() const {
-    return "embed_dim=" + std::to_string(embed_dim) + ", num_heads=" + std::to_string(num_heads) +
-           ", dropout=" + format_number(dropout) + ", batch_first=" + (batch_first ? "true" : "false");
-}
-
 TransformerEncoderLayer::TransformerEncoderLayer(std::size_t d_model, std::size_t nhead,
                                                  TransformerEncoderLayerOptions o)
     : norm_first(o.norm_first), activation(o.activation),
@@ -197,10 +192,6 @@ Tensor TransformerEncoderLayer::forward(const Tensor& src, const Tensor& src_mas
     }
     x = norm1(x + self_attention_block(x, src_mask, src_key_padding_mask));
     return norm2(x + feed_forward_block(x));
-}
-
-std::string TransformerEncoderLayer::extra_repr() const {
-    return std::string("norm_first=") + (norm_first ? "true" : "false") + ", activation=" + activation;
 }
 
 }  // namespace xg::nn

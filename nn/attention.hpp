@@ -42,7 +42,7 @@ struct MultiheadAttentionForward {
 // their names, init and layout are PyTorch's, so state dicts move both ways: in_proj_weight
 // [3E, E] (the q, k, v projections stacked, xavier_uniform_), in_proj_bias [3E] (zeros),
 // out_proj (a Linear(E, E): weight by Linear's init, bias zeros). A query whose keys are all
-// masked gives NaN, as PyTorch's.
+// masked gives NaN, as PyTorch's. Prints as PyTorch's (its out_proj child only, no extra_repr).
 class MultiheadAttention : public ModuleBase<MultiheadAttention> {
 public:
     MultiheadAttention(std::size_t embed_dim, std::size_t num_heads, MultiheadAttentionOptions options = {});
@@ -54,7 +54,6 @@ public:
                                          const MultiheadAttentionForward& options = {}) {
         return ModuleBase::operator()(query, key, value, options);
     }
-    std::string extra_repr() const override;
 
     const std::size_t embed_dim, num_heads, head_dim;
     const float dropout;
@@ -82,7 +81,6 @@ public:
     TransformerEncoderLayer(std::size_t d_model, std::size_t nhead, TransformerEncoderLayerOptions options = {});
     // src [S, N, E] (batch_first: [N, S, E]); the masks as MultiheadAttention's.
     Tensor forward(const Tensor& src, const Tensor& src_mask = Tensor(), const Tensor& src_key_padding_mask = Tensor());
-    std::string extra_repr() const override;
 
     const bool norm_first;
     const std::string activation;
