@@ -4,7 +4,7 @@
 // Grouped by the file that implements each: "where is relu?" -> ops_activation.cpp.
 // Binary ops broadcast like NumPy/PyTorch; a broadcast input's gradient is summed back to its shape.
 // Every op here is differentiable to any order (backward is built from these same ops), except
-// the fused kernels marked "first-order": conv2d, conv_transpose2d, the pools and batch_norm
+// the fused kernels marked "first-order": conv2d, conv_transpose2d, the pools, batch_norm and layer_norm
 // (and, in nn/functional, cross_entropy and binary_cross_entropy), and the comparisons and argmax,
 // which are never recorded. In-place ops are Tensor methods (tensor.hpp, ops_inplace.cpp).
 #pragma once
@@ -150,7 +150,8 @@ inline Tensor Tensor::max(std::int64_t d, bool k) const { return xg::max(*this, 
 inline Tensor Tensor::argmax(std::int64_t d, bool k) const { return xg::argmax(*this, d, k); }
 
 // ---- ops_matmul.cpp ----
-// 1-D, 2-D and batched 3-D operands as torch.matmul (a 2-D side broadcasts over the batch).
+// 1-D, 2-D and batched operands as torch.matmul: the dims before the last two are batch dims and
+// broadcast (a 2-D side is shared by every batch entry); a 1-D side gains and loses a dim.
 Tensor matmul(const Tensor& a, const Tensor& b);
 // x [*, in] · weightᵀ [in, out] + bias [out] -> [*, out], as torch.nn.functional.linear (any
 // leading dims). One sgemm with a transpose flag; no transposed copy of the weight is made.
@@ -219,6 +220,16 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
 Shape batch_norm_shape(const Shape& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
                        const Tensor& bias, bool training, const std::string& who = "batch_norm");
 
+// ---- ops_layer_norm.cpp ----  (first-order: a fused kernel)
+// Normalises over the last normalized_shape.size() dims of x, whose sizes must equal
+// normalized_shape, as torch.nn.functional.layer_norm: y = (x - mean) / √(var + eps)·weight + bias
+// with the biased variance of each slice. weight and bias have normalized_shape, or are undefined.
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = Tensor(),
+                  const Tensor& bias = Tensor(), float eps = 1e-5f);
+// layer_norm's output shape (x's), or an Error naming `who` and the shapes.
+Shape layer_norm_shape(const Shape& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
+                       const std::string& who = "layer_norm");
+
 // ---- ops_activation.cpp ----
 Tensor relu(const Tensor& a);
 Tensor leaky_relu(const Tensor& a, float negative_slope = 0.01f);
@@ -280,5 +291,24 @@ inline std::vector<Tensor> Tensor::split(const std::vector<std::int64_t>& s, std
     return xg::split(*this, s, d);
 }
 inline std::vector<Tensor> Tensor::chunk(std::int64_t c, std::int64_t d) const { return xg::chunk(*this, c, d); }
+
+// ---- ops_index.cpp ----  (index tensors are floats holding whole numbers, checked at entry)
+// a with `value` where mask (0/1, PyTorch's bool mask) is 1; a and mask broadcast together, as
+// torch.masked_fill. No gradient where the mask is 1.
+Tensor masked_fill(const Tensor& a, const Tensor& mask, float value);
+// The lower / upper triangle of the last two dims (entries with column - row <= diagonal, or >=),
+// the rest zeroed, as torch.tril / torch.triu; any leading dims.
+Tensor tril(const Tensor& a, std::int64_t diagonal = 0);
+Tensor triu(const Tensor& a, std::int64_t diagonal = 0);
+// out[i][j] = a[index[i][j]][j] (dim 0) or a[i][index[i][j]] (dim 1), ..., as torch.gather: index
+// has a's number of dims and no larger size except in dim. Repeated indices add their gradients.
+Tensor gather(const Tensor& a, std::int64_t dim, const Tensor& index);
+// weight [num, dim] rows at indices [*] -> [*, dim], as torch.nn.functional.embedding (whose
+// argument order this keeps). The padding_idx row (negative counts from the end) gets no gradient.
+Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<std::int64_t> padding_idx = std::nullopt);
+inline Tensor Tensor::masked_fill(const Tensor& mask, float value) const { return xg::masked_fill(*this, mask, value); }
+inline Tensor Tensor::tril(std::int64_t diagonal) const { return xg::tril(*this, diagonal); }
+inline Tensor Tensor::triu(std::int64_t diagonal) const { return xg::triu(*this, diagonal); }
+inline Tensor Tensor::gather(std::int64_t dim, const Tensor& index) const { return xg::gather(*this, dim, index); }
 
 }  // namespace xg

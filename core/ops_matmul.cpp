@@ -1,4 +1,4 @@
-// Matrix products on OpenBLAS sgemm (core/blas.hpp): matmul (1-D, 2-D, batched 3-D) and the fused
+// Matrix products on OpenBLAS sgemm (core/blas.hpp): matmul (1-D, 2-D, batched) and the fused
 // linear layer. Backward products use sgemm's transpose flags through mm, a product that is its
 // own derivative, so no transposed copy is made and matmul is differentiable to any order.
 #include <algorithm>
@@ -45,9 +45,9 @@ Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
     const std::size_t da = a.dim(), db = b.dim();
-    if (da == 0 || db == 0 || da > 3 || db > 3) {
+    if (da == 0 || db == 0) {
         throw Error("matmul: shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) +
-                    ": operands must have 1 to 3 dims");
+                    ": both operands need at least 1 dim");
     }
     // Vectors become matrices and the extra dim is removed afterwards, as torch.matmul does.
     if (da == 1 && db == 1) {
@@ -56,20 +56,38 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     }
     if (da == 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
     if (db == 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
-    const std::size_t k = a.shape()[da - 1], kb = b.shape()[db - 2];
+    const std::size_t m = a.shape()[da - 2], k = a.shape()[da - 1], kb = b.shape()[db - 2], n = b.shape()[db - 1];
     if (k != kb) mismatch(a, b, k, kb);
-    if (da == 3 && db == 3 && a.shape()[0] != b.shape()[0]) {
-        throw Error("matmul: batch sizes of " + shape_str(a.shape()) + " and " + shape_str(b.shape()) + " differ");
+    if (da == 2 && db == 2) return mm(a, b, false, false);
+    auto i64 = [](std::size_t v) { return static_cast<std::int64_t>(v); };
+    // a [*, m, k] · b [k, n]: one product of a as [(*)·m, k], then the batch dims back.
+    if (db == 2) {
+        Shape out(a.shape().begin(), a.shape().end() - 1);
+        out.push_back(n);
+        return reshape(mm(reshape(a, {-1, i64(k)}), b, false, false),
+                       std::vector<std::int64_t>(out.begin(), out.end()));
     }
-    // a [B, m, k] · b [k, n]: one product of a as [B·m, k]. a [m, k] · b [B, k, n]: a is shared
-    // by every batch entry (expand's gradient sums the entries back).
-    if (da == 3 && db == 2) {
-        const auto B = static_cast<std::int64_t>(a.shape()[0]), m = static_cast<std::int64_t>(a.shape()[1]);
-        return reshape(mm(reshape(a, {B * m, static_cast<std::int64_t>(k)}), b, false, false),
-                       {B, m, static_cast<std::int64_t>(b.shape()[1])});
+    // Otherwise the batch dims (all but the last two) broadcast, as NumPy's: each side is expanded
+    // to the common batch (expand's gradient sums it back) and flattened to [B, rows, cols].
+    const Shape batch_a(a.shape().begin(), a.shape().end() - 2), batch_b(b.shape().begin(), b.shape().end() - 2);
+    Shape batch;
+    try {
+        batch = broadcast_shapes("matmul", batch_a, batch_b);
+    } catch (const Error&) {
+        throw Error("matmul: batch sizes of " + shape_str(a.shape()) + " and " + shape_str(b.shape()) +
+                    " don't broadcast");
     }
-    if (da == 2 && db == 3) return mm(expand_to(a, {b.shape()[0], a.shape()[0], k}), b, false, false);
-    return mm(a, b, false, false);
+    auto as_batch = [&](const Tensor& t, std::size_t rows, std::size_t cols) {
+        Shape full = batch;
+        full.push_back(rows);
+        full.push_back(cols);
+        return reshape(expand_to(t, full), {-1, i64(rows), i64(cols)});
+    };
+    Shape out = batch;
+    out.push_back(m);
+    out.push_back(n);
+    return reshape(mm(as_batch(a, m, k), as_batch(b, k, n), false, false),
+                   std::vector<std::int64_t>(out.begin(), out.end()));
 }
 
 Shape linear_shape(const Shape& x, const Shape& w, const std::string& who) {

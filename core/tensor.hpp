@@ -157,6 +157,10 @@ public:
     Tensor clamp(std::optional<float> min, std::optional<float> max = std::nullopt) const;
     Tensor clamp_min(float min) const;
     Tensor clamp_max(float max) const;
+    Tensor masked_fill(const Tensor& mask, float value) const;
+    Tensor tril(std::int64_t diagonal = 0) const;
+    Tensor triu(std::int64_t diagonal = 0) const;
+    Tensor gather(std::int64_t dim, const Tensor& index) const;
 
     // ---- in-place ops (core/ops_inplace.cpp), PyTorch's trailing-underscore methods ----
     // Each writes into the values, so every handle sharing them (copies, detach()) sees the

@@ -1,4 +1,5 @@
-// nn::functional: losses, dropout and interpolate as functions (torch.nn.functional). The loss modules in
+// nn::functional: losses, dropout, interpolate, embedding, layer_norm and attention as functions
+// (torch.nn.functional). The loss modules in
 // loss.hpp call these. Class-index targets are float tensors holding whole numbers (xgrad is
 // float32-only). Which losses are differentiable to any order and which are fused first-order
 // kernels is said at each one; a first-order kernel's gradient can't be differentiated again.
@@ -109,6 +110,33 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
 Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean,
                      std::int64_t ignore_index = -100);
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& options);
+
+// ---- sequences: nn/embedding.cpp, nn/layer_norm.cpp, nn/attention.cpp ----
+
+// weight [num_embeddings, dim] rows at input [*] -> [*, dim], as torch.nn.functional.embedding.
+// input holds whole numbers in [0, num_embeddings) as floats (xgrad is float32-only); anything
+// else is an Error naming the index. The gradient of a row looked up twice adds up; the
+// padding_idx row gets none. Any order (core's embedding: a gather).
+Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<std::int64_t> padding_idx = std::nullopt);
+
+// As torch.nn.functional.layer_norm: normalises over the trailing dims given by
+// normalized_shape, then weight·x̂ + bias (both optional, of normalized_shape). First-order: a
+// fused kernel (core's layer_norm).
+Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight = Tensor(),
+                  const Tensor& bias = Tensor(), float eps = 1e-5f);
+
+// softmax(q·kᵀ/√E + mask)·v over the last two dims, as torch.nn.functional.scaled_dot_product_attention
+// (PyTorch 2.0's math path): query [*, L, E], key [*, S, E], value [*, S, Ev] -> [*, L, Ev], the
+// leading dims broadcasting as matmul's. attn_mask is a float mask added to the scores
+// ([L, S] or anything that broadcasts to [*, L, S]): 0 to keep, -inf to block; that is PyTorch's
+// float attn_mask. xgrad has no bool tensors, so a PyTorch bool mask (True = may attend) is
+// written masked_fill(Tensor::zeros(shape), 1 - allowed, -INFINITY). is_causal blocks key j for
+// query i when j > i (PyTorch's tril(ones(L, S)) mask); it can't be combined with attn_mask, as in
+// PyTorch. A query row with every key blocked gives NaN, as PyTorch. dropout_p drops attention
+// weights (always applied when > 0, as the function in PyTorch; pass 0 in eval). The argument
+// order is API.md's (mask, is_causal, then dropout_p), not PyTorch's positional order. Any order.
+Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
+                                    const Tensor& attn_mask = Tensor(), bool is_causal = false, float dropout_p = 0.0f);
 
 }  // namespace functional
 }  // namespace xg::nn

@@ -52,7 +52,7 @@ TEST_CASE("matmul: shapes that don't line up throw with both shapes", "[ops][err
                       Catch::Contains("matmul: shapes [64, 10] and [20, 1] don't line up (10 != 20)"));
     CHECK_THROWS_WITH(matmul(Tensor::ones({2, 3, 4}), Tensor::ones({3, 4, 5})), Catch::Contains("batch sizes"));
     CHECK_THROWS_WITH(matmul(Tensor::ones({3}), Tensor::ones({4})), Catch::Contains("[3] and [4]"));
-    CHECK_THROWS_WITH(matmul(Tensor::ones({2, 2, 2, 2}), Tensor::ones({2, 2})), Catch::Contains("1 to 3 dims"));
+    CHECK_THROWS_WITH(matmul(Tensor::ones({}), Tensor::ones({2, 2})), Catch::Contains("at least 1 dim"));
     CHECK_THROWS_WITH(linear(Tensor::ones({4, 7}), Tensor::ones({3, 5})),
                       Catch::Contains("linear: input [4, 7]") && Catch::Contains("[3, 5]"));
     CHECK_THROWS_WITH(linear(Tensor::ones({4, 5}), Tensor::ones({3, 5}), Tensor::ones({4})),

@@ -230,6 +230,72 @@ first("cross_entropy: grad, none", [[3, 4]], lambda v: F.cross_entropy(v[0], CLA
 # ---- tests/test_docs.cpp (docs/4-adding-an-op.md's example op, not in core) ----
 row("softplus: grad", [[3, 4]], lambda x: F.softplus(x[0]))
 
+# ---- tests/test_ops_index.cpp (masked_fill, tril, triu, gather, embedding; matmul over batch dims) ----
+# Masks and indices are constants, written out the same way in the test file.
+MASK34 = torch.tensor([[0, 1, 0, 0], [1, 0, 0, 1], [0, 0, 1, 1]], dtype=torch.bool)
+MASK4 = torch.tensor([0, 1, 1, 0], dtype=torch.bool)
+row("masked_fill: grad, mask [3, 4]", [[3, 4]], lambda x: x[0].masked_fill(MASK34, -2.5))
+row("masked_fill: grad, mask [4] broadcast over [3, 4]", [[3, 4]], lambda x: x[0].masked_fill(MASK4, 0.5))
+row("masked_fill: grad, input [4] broadcast to mask [3, 4]", [[4]], lambda x: torch.masked_fill(x[0], MASK34, 3.0))
+row("masked_fill: grad, -inf then softmax", [[3, 4]], lambda x: torch.softmax(x[0].masked_fill(MASK34, -math.inf), -1))
+row("tril: grad, [4, 3]", [[4, 3]], lambda x: torch.tril(x[0]))
+row("tril: grad, diagonal -1 of [2, 3, 4]", [[2, 3, 4]], lambda x: x[0].tril(-1))
+row("triu: grad, diagonal 1 of [3, 4]", [[3, 4]], lambda x: torch.triu(x[0], 1))
+row("triu: grad, diagonal -2 of [2, 4, 3] squared", [[2, 4, 3]], lambda x: x[0].triu(-2) ** 2)
+row("gather: grad, dim 1 with repeated indices", [[3, 4]],
+    lambda x: torch.gather(x[0], 1, torch.tensor([[0, 3, 3], [1, 1, 0], [2, 0, 3]])))
+row("gather: grad, dim 0 of [3, 4] index [2, 4]", [[3, 4]],
+    lambda x: x[0].gather(0, torch.tensor([[2, 0, 1, 2], [2, 2, 0, 1]])))
+row("gather: grad, dim -1 of [2, 3, 4] index [2, 2, 2] squared", [[2, 3, 4]],
+    lambda x: x[0].gather(-1, torch.tensor([[[3, 0], [1, 1]], [[2, 2], [0, 3]]])) ** 2)
+row("embedding: grad, repeated indices", [[5, 3]],
+    lambda x: F.embedding(torch.tensor([[0, 4, 4], [2, 0, 1]]), x[0]))
+row("embedding: grad, padding_idx 4", [[5, 3]],
+    lambda x: F.embedding(torch.tensor([[0, 4, 4], [2, 0, 1]]), x[0], padding_idx=4))
+row("embedding: grad, times itself", [[4, 2]], lambda x: F.embedding(torch.tensor([3, 3, 1]), x[0]) ** 2)
+row("matmul: grad, 4-D [2, 3, 2, 4] @ [2, 3, 4, 5]", [[2, 3, 2, 4], [2, 3, 4, 5]], lambda x: torch.matmul(x[0], x[1]))
+row("matmul: grad, broadcast batch [2, 1, 3, 4] @ [3, 4, 2]", [[2, 1, 3, 4], [3, 4, 2]],
+    lambda x: torch.matmul(x[0], x[1]))
+row("matmul: grad, 4-D [2, 2, 3, 4] @ shared [4, 5]", [[2, 2, 3, 4], [4, 5]], lambda x: torch.matmul(x[0], x[1]))
+row("matmul: grad, shared [3, 4] @ 4-D [2, 2, 4, 5]", [[3, 4], [2, 2, 4, 5]], lambda x: torch.matmul(x[0], x[1]))
+row("matmul: grad, vector [4] @ 4-D [2, 3, 4, 5]", [[4], [2, 3, 4, 5]], lambda x: torch.matmul(x[0], x[1]))
+row("matmul: grad, 4-D [2, 3, 2, 4] @ vector [4]", [[2, 3, 2, 4], [4]], lambda x: torch.matmul(x[0], x[1]))
+
+# ---- tests/test_layer_norm.cpp (first-order kernel) ----
+first("layer_norm: grad, [3, 4] over [4] with weight and bias", [[3, 4], [4], [4]],
+      lambda x: F.layer_norm(x[0], (4,), x[1], x[2]))
+first("layer_norm: grad, [2, 3, 4] over [3, 4] with weight and bias", [[2, 3, 4], [3, 4], [3, 4]],
+      lambda x: F.layer_norm(x[0], (3, 4), x[1], x[2]))
+first("layer_norm: grad, [2, 5] without affine, eps 0.1", [[2, 5]], lambda x: F.layer_norm(x[0], (5,), eps=0.1))
+
+# ---- tests/test_attention.cpp ----
+MASK35 = torch.tensor([[0.0, -math.inf, 0.5, 0.0, -1.0], [-math.inf, 0.0, 0.0, -math.inf, 0.25],
+                       [0.0, 0.0, 0.0, 0.0, -math.inf]])
+
+
+def sdpa(q, k, v, mask=None, causal=False):
+    """PyTorch 2.0's scaled_dot_product_attention (math path; 1.13 doesn't have it), q scaled first."""
+    s = (q / math.sqrt(q.size(-1))) @ k.transpose(-2, -1)
+    if causal:
+        s = s.masked_fill(torch.ones(q.size(-2), k.size(-2)).triu(1).bool(), -math.inf)
+    if mask is not None:
+        s = s + mask
+    return torch.softmax(s, -1) @ v
+
+
+row("scaled_dot_product_attention: grad, q [2, 3, 4] k [2, 5, 4] v [2, 5, 2]", [[2, 3, 4], [2, 5, 4], [2, 5, 2]],
+    lambda x: sdpa(x[0] * 2.0, x[1], x[2]))
+row("scaled_dot_product_attention: grad, causal [2, 2, 3, 4]", [[2, 2, 3, 4], [2, 2, 3, 4], [2, 2, 3, 4]],
+    lambda x: sdpa(x[0] * 2.0, x[1], x[2], causal=True))
+row("scaled_dot_product_attention: grad, additive mask [3, 5] with -inf", [[2, 3, 4], [2, 5, 4], [2, 5, 3]],
+    lambda x: sdpa(x[0] * 2.0, x[1], x[2], MASK35))
+row("scaled_dot_product_attention: grad, mask [2, 1, 3, 5] needing grad", [[2, 2, 3, 4], [2, 2, 5, 4], [2, 2, 5, 3],
+                                                                            [2, 1, 3, 5]],
+    lambda x: sdpa(x[0], x[1], x[2], x[3]))
+row("scaled_dot_product_attention: grad, key and value batch [1, 2] broadcast", [[2, 2, 3, 4], [1, 2, 5, 4],
+                                                                                  [1, 2, 5, 3]],
+    lambda x: sdpa(x[0], x[1], x[2]))
+
 # Values with no gradient, written as "name<TAB>forward<TAB>values": torch.linspace in float32
 # (tests/test_tensor.cpp builds the same names).
 LINSPACE = [(-1.0, 1.0, 7), (0.0, 1.0, 100), (-3.7, 12.1, 1001), (5.0, -2.0, 33), (0.1, 0.7, 1000),
