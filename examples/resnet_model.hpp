@@ -37,10 +37,8 @@ struct BasicBlock : nn::Module {
     nn::Sequential shortcut;  // empty (identity) or [1x1 Conv2d, BatchNorm2d]
 
     BasicBlock(std::size_t in_channels, std::size_t out_channels, std::size_t stride = 1)
-        : conv1(in_channels, out_channels, 3, stride, /*padding=*/1, /*bias=*/false),
-          bn1(out_channels),
-          conv2(out_channels, out_channels, 3, /*stride=*/1, /*padding=*/1, /*bias=*/false),
-          bn2(out_channels) {
+        : conv1(in_channels, out_channels, 3, stride, /*padding=*/1, /*bias=*/false), bn1(out_channels),
+          conv2(out_channels, out_channels, 3, /*stride=*/1, /*padding=*/1, /*bias=*/false), bn2(out_channels) {
         if (stride != 1 || in_channels != out_channels)
             shortcut = nn::Sequential(nn::Conv2d(in_channels, out_channels, 1, stride, /*padding=*/0, /*bias=*/false),
                                       nn::BatchNorm2d(out_channels));
@@ -74,14 +72,10 @@ struct ResNet : nn::Module {
 
     explicit ResNet(std::vector<std::size_t> channels_ = {16, 32, 64}, std::vector<std::size_t> blocks_ = {1, 1, 1},
                     std::size_t num_classes = 10)
-        : channels(checked(std::move(channels_), "channels")),
-          blocks(checked(std::move(blocks_), "blocks")),
-          conv1(1, channels[0], 3, /*stride=*/1, /*padding=*/1, /*bias=*/false),
-          bn1(channels[0]),
-          layer1(stage(channels[0], channels[0], blocks[0], 1)),
-          layer2(stage(channels[0], channels[1], blocks[1], 2)),
-          layer3(stage(channels[1], channels[2], blocks[2], 2)),
-          fc(channels[2], num_classes) {
+        : channels(checked(std::move(channels_), "channels")), blocks(checked(std::move(blocks_), "blocks")),
+          conv1(1, channels[0], 3, /*stride=*/1, /*padding=*/1, /*bias=*/false), bn1(channels[0]),
+          layer1(stage(channels[0], channels[0], blocks[0], 1)), layer2(stage(channels[0], channels[1], blocks[1], 2)),
+          layer3(stage(channels[1], channels[2], blocks[2], 2)), fc(channels[2], num_classes) {
         register_module("conv1", conv1);
         register_module("bn1", bn1);
         register_module("layer1", layer1);
@@ -93,8 +87,8 @@ struct ResNet : nn::Module {
 
     // x [N, 1, 28, 28] -> logits [N, num_classes]
     Tensor forward(const Tensor& x) override {
-        Tensor out = relu(bn1(conv1(x)));                  // [N, 16, 28, 28]
-        out = layer3(layer2(layer1(out)));                 // [N, 64, 7, 7]
+        Tensor out = relu(bn1(conv1(x)));                   // [N, 16, 28, 28]
+        out = layer3(layer2(layer1(out)));                  // [N, 64, 7, 7]
         return fc(flatten(avgpool(out), /*start_dim=*/1));  // [N, 64, 1, 1] -> [N, 64] -> [N, 10]
     }
 
@@ -102,14 +96,16 @@ private:
     // `count` blocks from `in` to `out` channels, the first with `stride`.
     static nn::Sequential stage(std::size_t in, std::size_t out, std::size_t count, std::size_t stride) {
         nn::Sequential layer;
-        for (std::size_t i = 0; i < count; ++i) layer.push_back(BasicBlock(i == 0 ? in : out, out, i == 0 ? stride : 1));
+        for (std::size_t i = 0; i < count; ++i)
+            layer.push_back(BasicBlock(i == 0 ? in : out, out, i == 0 ? stride : 1));
         return layer;
     }
     // Three positive numbers, one per stage.
     static std::vector<std::size_t> checked(std::vector<std::size_t> v, const std::string& what) {
         bool positive = v.size() == 3;
         for (std::size_t n : v) positive = positive && n > 0;
-        if (!positive) throw Error("ResNet: " + what + " must be three positive numbers, one per stage, got " + shape_str(v));
+        if (!positive)
+            throw Error("ResNet: " + what + " must be three positive numbers, one per stage, got " + shape_str(v));
         return v;
     }
 };

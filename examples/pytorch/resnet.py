@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # The PyTorch script that examples/resnet.cpp (and its model, examples/resnet_model.hpp) mirrors line
-# for line: a small ResNet (BasicBlocks in three stages, global average pooling) on (Fashion-)MNIST.
+# for line: a small ResNet (BasicBlocks in three stages, global average pooling) on (Fashion-)MNIST,
+# Adam with the learning rate annealed to 0 along a cosine (CosineAnnealingLR stepped per batch).
 #   /usr/bin/python3 examples/pytorch/resnet.py [--data /usr/share/datasets/fashion-mnist] [--epochs 3] ...
 import argparse
 import time
@@ -90,9 +91,11 @@ def main():
         print(model, end="\n\n")
 
     opt = make_optimizer(args, model.parameters())  # --optimizer adam|sgd
+    # The learning rate falls from --lr to 0 along a cosine over the whole run, a step per batch.
+    epochs = 0 if args.eval_only else args.epochs
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, epochs * len(train_loader)))
 
     log = EpochLog(len(train_loader), args.quiet)  # running loss, progress line, time, curves
-    epochs = 0 if args.eval_only else args.epochs
     for epoch in range(1, epochs + 1):
         model.train()
         log.start_epoch(epoch)
@@ -101,6 +104,7 @@ def main():
             loss = F.cross_entropy(model(x), y)
             loss.backward()
             opt.step()
+            scheduler.step()
             log.step(loss, y.numel())
         result = evaluate(model, test_loader)
         log.end_epoch(result)
