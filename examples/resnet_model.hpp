@@ -70,9 +70,9 @@ struct ResNet : nn::Module {
     nn::AdaptiveAvgPool2d avgpool{1};
     nn::Linear fc;
 
-    explicit ResNet(std::vector<std::size_t> channels_ = {16, 32, 64}, std::vector<std::size_t> blocks_ = {1, 1, 1},
-                    std::size_t num_classes = 10)
-        : channels(checked(std::move(channels_), "channels")), blocks(checked(std::move(blocks_), "blocks")),
+    explicit ResNet(std::vector<std::size_t> stage_channels = {16, 32, 64},
+                    std::vector<std::size_t> stage_blocks = {1, 1, 1}, std::size_t num_classes = 10)
+        : channels(checked(std::move(stage_channels), "channels")), blocks(checked(std::move(stage_blocks), "blocks")),
           conv1(1, channels[0], 3, /*stride=*/1, /*padding=*/1, /*bias=*/false), bn1(channels[0]),
           layer1(stage(channels[0], channels[0], blocks[0], 1)), layer2(stage(channels[0], channels[1], blocks[1], 2)),
           layer3(stage(channels[1], channels[2], blocks[2], 2)), fc(channels[2], num_classes) {

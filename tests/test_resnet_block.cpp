@@ -83,8 +83,9 @@ TEST_CASE("resnet: a PyTorch BasicBlock's state dict loads strictly under PyTorc
                         1e-5f);
 }
 
-TEST_CASE("resnet: in training mode a loaded BasicBlock gives PyTorch's output, input gradient and running statistics",
-          "[resnet]") {
+TEST_CASE(
+    "resnet: in training mode a loaded BasicBlock gives PyTorch's output and input gradient and running statistics",
+    "[resnet]") {
     BasicBlock block(3, 4, 2);
     nn::load(block, test::source_path(block_file));
     block.train();
@@ -139,10 +140,8 @@ TEST_CASE("resnet: a BasicBlock saved and loaded gives the same output; the iden
         std::string::npos);
 }
 
-TEST_CASE(
-    "resnet: a small PyTorch ResNet (two stages with projection, two blocks in the first) loads and gives its "
-    "logits",
-    "[resnet]") {
+TEST_CASE("resnet: a small PyTorch ResNet with an identity block and two projection blocks loads and gives its logits",
+          "[resnet]") {
     ResNet model({4, 6, 8}, {2, 1, 1});
     const nn::IncompatibleKeys k = nn::load(model, test::source_path("tests/reference/torch_resnet_small.safetensors"));
     CHECK(k.missing_keys.empty());
@@ -161,7 +160,7 @@ TEST_CASE(
                       Catch::Contains("ResNet: blocks must be three positive numbers"));
 }
 
-TEST_CASE("resnet: a BasicBlock's gradients (input and weights, projection shortcut) against central differences",
+TEST_CASE("resnet: a BasicBlock's gradients for input and weights against central differences in train and eval mode",
           "[resnet][grad]") {
     manual_seed(5);
     for (const bool training : {true, false}) {

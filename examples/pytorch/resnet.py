@@ -43,14 +43,9 @@ class ResNet(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv2d(1, channels[0], 3, stride=1, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(channels[0])
-        in_channels = channels[0]
-        for stage in range(3):
-            layer = nn.Sequential()
-            for i in range(blocks[stage]):
-                stride = 2 if stage > 0 and i == 0 else 1
-                layer.append(BasicBlock(in_channels, channels[stage], stride))
-                in_channels = channels[stage]
-            setattr(self, f"layer{stage + 1}", layer)
+        self.layer1 = self.stage(channels[0], channels[0], blocks[0], 1)
+        self.layer2 = self.stage(channels[0], channels[1], blocks[1], 2)
+        self.layer3 = self.stage(channels[1], channels[2], blocks[2], 2)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(channels[2], num_classes)
 
@@ -59,6 +54,12 @@ class ResNet(nn.Module):
         out = self.layer3(self.layer2(self.layer1(out)))  # [N, 64, 7, 7]
         out = torch.flatten(self.avgpool(out), 1)  # [N, 64]
         return self.fc(out)
+
+    @staticmethod
+    def stage(in_channels, out_channels, count, stride):
+        """count blocks from in_channels to out_channels channels, the first with stride."""
+        return nn.Sequential(*[BasicBlock(in_channels if i == 0 else out_channels, out_channels, stride if i == 0 else 1)
+                               for i in range(count)])
 
 
 def main():
