@@ -105,7 +105,7 @@ TEST_CASE(
     CHECK(block.bn2.num_batches_tracked.item() == 4.0f);
 }
 
-TEST_CASE("resnet: a BasicBlock saved and loaded gives the same output; the identity block has no shortcut weights",
+TEST_CASE("resnet: a BasicBlock saved and loaded gives the same output and the identity block has no shortcut weights",
           "[resnet]") {
     manual_seed(4);
     BasicBlock block(3, 4, 2);
