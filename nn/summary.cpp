@@ -83,6 +83,17 @@ std::string summary_of(Module& model, const std::function<void()>& run, const st
             })));
     }
     {
+        // In evaluation mode, as torchinfo's default: a training-mode forward would move every
+        // BatchNorm's running statistics and draw dropout masks from the generator, so looking at
+        // a model would change it. Each module's own flag comes back afterwards, even on a throw.
+        struct RestoreModes {
+            std::vector<std::pair<Module*, bool>> modes;  // parents before children: train() recurses
+            ~RestoreModes() {
+                for (auto& [m, on] : modes) m->train(on);
+            }
+        } restore;
+        for (const auto& [_, module] : modules) restore.modes.emplace_back(module, module->is_training());
+        model.eval();
         NoGradGuard no_grad;
         run();
     }

@@ -11,7 +11,9 @@
 
 namespace xg::nn {
 
-// Runs one forward pass on zeros of `input_shape` under NoGradGuard: nn::summary(model, {64, 1, 28, 28}).
+// Runs one forward pass on zeros of `input_shape` under NoGradGuard and in evaluation mode (as
+// torchinfo's default; each module's training flag is restored after), so it changes no running
+// statistic and draws no random number: nn::summary(model, {64, 1, 28, 28}).
 std::string summary(Module& model, const Shape& input_shape);
 
 }  // namespace xg::nn
@@ -28,7 +30,7 @@ namespace xg::nn {
 // module call in order, as torchinfo does: nn::summary(unet, x) or nn::summary(block, x, skip).
 // A module called twice has a row per call, its parameters counted at the first ("(recursive)"
 // after, as torchinfo); a module the forward never calls has no row (its parameters are in the
-// totals). Training mode is left unchanged.
+// totals). Runs in evaluation mode, each module's training flag restored after, as above.
 template <class M, class... Inputs>
 requires(std::is_base_of_v<Module, M> && sizeof...(Inputs) > 0 &&
          !(sizeof...(Inputs) == 1 && (std::is_same_v<Inputs, Shape> && ...))) std::string

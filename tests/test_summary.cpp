@@ -39,6 +39,21 @@ TEST_CASE("summary: an MLP's rows, output shapes, parameter counts and totals", 
     CHECK(autograd::live_nodes() == 0);  // ran under NoGradGuard
 }
 
+TEST_CASE("summary: runs in eval mode so running statistics and the generator stay as they were", "[nn][summary]") {
+    manual_seed(0);
+    nn::Sequential model(nn::Conv2d(1, 2, 3), nn::BatchNorm2d(2), nn::Dropout(0.5f));
+    model[2].eval();  // a mixed tree: each module's own flag comes back
+    const StateDict before = model.state_dict().clone();
+    const std::string rng = get_rng_state();
+    nn::summary(model, {2, 1, 5, 5});
+    CHECK(get_rng_state() == rng);  // no dropout mask was drawn
+    for (const auto& [name, t] : before.tensors) CHECK(test::all_close(model.state_dict().at(name), t, 0.0f));
+    CHECK(model.state_dict().at("1.num_batches_tracked").item() == 0.0f);
+    CHECK(model.is_training());
+    CHECK(model[1].is_training());
+    CHECK_FALSE(model[2].is_training());
+}
+
 TEST_CASE("summary: nested Sequentials are indented, with subtree totals and frozen parameters", "[nn][summary]") {
     nn::Sequential encoder(nn::Linear(8, 4), nn::Tanh());
     nn::Sequential model;
