@@ -59,6 +59,17 @@ if [ -x "$python" ] && "$python" -c "import torch" 2>/dev/null; then
   [ "$noisy_py" = "$noisy" ] || { echo "the twin's noisy PSNR $noisy_py dB, unet_denoise's $noisy dB" >&2; exit 1; }
   awk -v a="$denoised" -v b="$denoised_py" 'BEGIN { d = a - b; exit !(d < 0.01 && d > -0.01) }' ||
     { echo "the twin's denoised PSNR $denoised_py dB, unet_denoise's $denoised dB" >&2; exit 1; }
+  # Training, step for step: from the same weights, on one batch of 64 images, with noise of sigma
+  # 1e-30 (x + 1e-30·n is x in float, so both see the same batch whatever their generators draw),
+  # 40 Adam steps (the loss falls from 0.072 to 0.021) must give the same losses: forward, backward
+  # (ConvTranspose2d, cat, max pooling) and Adam agree. Only float rounding separates them.
+  same_batch=(--limit 64 --batch-size 64 --epochs 40 --sigma 1e-30 --quiet --png /dev/null
+              --load "$work/unet.safetensors")
+  "$unet" "${same_batch[@]}" --metrics "$work/steps.csv" > /dev/null
+  "$python" "$twin" "${same_batch[@]}" --metrics "$work/steps_py.csv" > /dev/null
+  paste -d, "$work/steps.csv" "$work/steps_py.csv" | awk -F, 'NR > 1 {
+      d = $2 / $7 - 1; if (d > 1e-3 || d < -1e-3) { print "step " $1 ": train mse " $2 " here, " $7 " in the twin"; bad = 1 } }
+      END { exit bad }' >&2
 else
   echo "skipped the PyTorch twin: no torch for $python"
 fi
