@@ -2,6 +2,8 @@
 // ones in ops_inplace.cpp, printing in tensor_print.cpp.
 #include "core/tensor.hpp"
 
+#include <malloc.h>
+
 #include <cmath>
 
 #include "core/autograd.hpp"
@@ -9,6 +11,21 @@
 #include "core/random.hpp"
 
 namespace xg {
+
+namespace {
+// Large buffers stay with the process. By default glibc maps every allocation above its mmap
+// threshold (128 KiB, adjusted up to 32 MiB) as fresh pages and returns them on free, and it
+// trims the heap's free top past 128 KiB. A training step allocates the same activations,
+// column buffers and gradients every step, so it pays a page fault per 4 KiB every step: the
+// resnet example (1 thread, 3,000 images) spent 4.4 s of 11.8 s in the kernel, 2.5 M faults.
+// With both thresholds at 1 GiB: 0.4 s of 7.3 s, 0.18 M faults, and the same peak memory.
+// Process-wide, set once when the library loads, as a caching allocator would be.
+const bool malloc_tuned = [] {
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    return true;
+}();
+}  // namespace
 
 Tensor::Tensor(Array data, bool requires_grad) : impl_(std::make_shared<TensorImpl>()) {
     impl_->values = std::make_shared<Array>(std::move(data));
