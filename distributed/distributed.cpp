@@ -72,7 +72,6 @@ private:
                 const ssize_t written = ::write(2, message, std::min<std::size_t>(std::size_t(n), sizeof message - 1));
                 (void)written;  // nothing left to do if stderr is gone
             }
-                auto written = ::write(2, message, std::min<std::size_t>(n, sizeof message - 1));
             ::_exit(1);
         }
     }

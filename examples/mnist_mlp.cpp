@@ -93,9 +93,10 @@ int main(int argc, char** argv) {
                 opt.step();
                 log.step(loss, y.numel());
             }
-            if (rank != 0) continue;  // the ranks' weights are identical: rank 0 evaluates them
-            result = evaluate(model, test_loader);
-            log.end_epoch(result);
+            if (rank == 0) {  // the ranks' weights are identical: rank 0 evaluates them
+                result = evaluate(model, test_loader);
+                log.end_epoch(result);
+            }
         }
         if (epochs == 0 && rank == 0) result = evaluate(model, test_loader);
         if (rank == 0) finish_training(args, model, result, log, "MLP on " + args.data);
