@@ -235,6 +235,11 @@ void init_process_group(ProcessGroupOptions options) {
         int already = 0;
         MPI_Initialized(&already);
         if (!already) {
+            // A rank waiting in a collective yields its core (sched_yield) instead of spinning, unless
+            // the user set this: on a machine shared with other work, spinning took the core the
+            // slower rank needed (bench_ddp, 2 ranks on 2 busy cores: 11k samples/s spinning, 24k
+            // yielding); with nothing else to run, a yield returns at once.
+            setenv("OMPI_MCA_mpi_yield_when_idle", "1", /*overwrite=*/0);
             // Only the main thread calls MPI; the watchdog never does.
             int provided = 0;
             MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
