@@ -1,10 +1,12 @@
 // The tape's life cycle: record (Node), replay (run_backward, grad), free (Node::release, ~Node);
 // and anomaly mode, which checks each gradient replay computes.
 #include "core/autograd.hpp"
+#include "core/backward_hooks.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <mutex>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -27,6 +29,22 @@ struct LayerFrame {
     std::shared_ptr<const std::string> path;  // "Sequential/2: Linear(...)"
 };
 thread_local std::vector<LayerFrame> layer_frames;
+
+// register_backward_end_hook's hooks, and their count for backward's lock-free check.
+std::mutex backward_end_hooks_mutex;
+std::vector<std::pair<std::uint64_t, std::function<void()>>> backward_end_hooks;
+std::uint64_t next_backward_end_hook = 0;
+std::atomic<std::size_t> backward_end_hook_count{0};
+
+// Runs copies of the hooks, outside the lock: a hook may register or remove hooks.
+void run_backward_end_hooks() {
+    std::vector<std::function<void()>> hooks;
+    {
+        std::lock_guard lock(backward_end_hooks_mutex);
+        for (const auto& h : backward_end_hooks) hooks.push_back(h.second);
+    }
+    for (const auto& hook : hooks) hook();
+}
 
 // Freeing a long chain (x -> op -> op -> ... 10,000 deep) through shared_ptr destructors would
 // recurse once per node and overflow the stack. Instead a node hands its inputs and closure to
@@ -313,6 +331,21 @@ std::vector<std::shared_ptr<Node>> graph_nodes(const std::vector<Tensor>& roots,
 void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph,
                   bool create_graph) {
     replay(roots, seeds, retain_graph, create_graph, nullptr);
+    if (backward_end_hook_count.load(std::memory_order_relaxed) != 0) run_backward_end_hooks();
+}
+
+std::uint64_t register_backward_end_hook(std::function<void()> hook) {
+    std::lock_guard lock(backward_end_hooks_mutex);
+    const std::uint64_t id = next_backward_end_hook++;
+    backward_end_hooks.emplace_back(id, std::move(hook));
+    backward_end_hook_count.store(backward_end_hooks.size(), std::memory_order_relaxed);
+    return id;
+}
+
+void remove_backward_end_hook(std::uint64_t id) {
+    std::lock_guard lock(backward_end_hooks_mutex);
+    std::erase_if(backward_end_hooks, [id](const auto& h) { return h.first == id; });
+    backward_end_hook_count.store(backward_end_hooks.size(), std::memory_order_relaxed);
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs, GradOptions options) {

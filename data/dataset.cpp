@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <random>
 
 #include "core/format.hpp"
 #include "core/random.hpp"
@@ -73,12 +74,24 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
     if (options_.batch_size == 0) throw Error("DataLoader: batch_size must be positive");
 }
 
+DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, std::shared_ptr<const Sampler> sampler,
+                       DataLoaderOptions options)
+    : DataLoader(std::move(dataset), options) {
+    if (options_.shuffle) {
+        throw Error(
+            "DataLoader: shuffle = true with a sampler; the sampler decides the order (shuffle it there, "
+            "as DistributedSampler's .shuffle)");
+    }
+    sampler_ = std::move(sampler);
+}
+
 std::size_t DataLoader::size() const {
-    const std::size_t n = dataset_->size(), b = options_.batch_size;
+    const std::size_t n = sampler_ ? sampler_->size() : dataset_->size(), b = options_.batch_size;
     return options_.drop_last ? n / b : (n + b - 1) / b;
 }
 
 DataLoader::iterator DataLoader::begin() const {
+    if (sampler_) return iterator(this, std::make_shared<const std::vector<std::size_t>>(sampler_->indices()), 0);
     auto order = std::make_shared<std::vector<std::size_t>>(dataset_->size());
     if (options_.shuffle) random::permutation(order->data(), order->size());
     else std::iota(order->begin(), order->end(), std::size_t{0});
@@ -105,6 +118,49 @@ void DataLoader::iterator::load() {
     std::vector<std::size_t> indices(order_->begin() + static_cast<std::ptrdiff_t>(first),
                                      order_->begin() + static_cast<std::ptrdiff_t>(last));
     current_ = loader_->dataset_->get_batch(indices);
+}
+
+}  // namespace xg::data
+
+namespace xg::data {
+
+DistributedSampler::DistributedSampler(std::size_t dataset_size, DistributedSamplerOptions options)
+    : dataset_size_(dataset_size), options_(options) {
+    if (!options.num_replicas || !options.rank) {
+        throw Error(
+            "DistributedSampler: pass .num_replicas and .rank (distributed::get_world_size() and "
+            "distributed::get_rank()); the data library doesn't know the process group");
+    }
+    num_replicas_ = *options.num_replicas;
+    rank_ = *options.rank;
+    if (num_replicas_ == 0) throw Error("DistributedSampler: num_replicas must be at least 1");
+    if (rank_ >= num_replicas_) {
+        throw Error("DistributedSampler: invalid rank " + std::to_string(rank_) +
+                    ", rank should be in the interval [0, " + std::to_string(num_replicas_ - 1) + "]");
+    }
+    // As PyTorch: with drop_last, the largest multiple of num_replicas that fits (the tail is
+    // dropped so no rank gets a repeated index); without, the smallest that covers everything.
+    const std::size_t n = dataset_size_, r = num_replicas_;
+    num_samples_ = options.drop_last && n % r != 0 ? n / r : (n + r - 1) / r;
+}
+
+std::vector<std::size_t> DistributedSampler::indices() const {
+    std::vector<std::size_t> all(dataset_size_);
+    std::iota(all.begin(), all.end(), std::size_t{0});
+    if (options_.shuffle) {
+        std::mt19937_64 generator(options_.seed + *epoch_);  // private: the global generator is untouched
+        std::shuffle(all.begin(), all.end(), generator);
+    }
+    const std::size_t total = total_size();
+    if (total > all.size()) {  // pad by repeating from the start, as often as needed (n may be < replicas)
+        all.reserve(total);
+        for (std::size_t i = 0; all.size() < total; ++i) all.push_back(all[i]);
+    }
+    all.resize(total);  // with drop_last, the tail
+    std::vector<std::size_t> mine;
+    mine.reserve(num_samples_);
+    for (std::size_t i = rank_; i < total; i += num_replicas_) mine.push_back(all[i]);
+    return mine;
 }
 
 }  // namespace xg::data

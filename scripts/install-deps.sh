@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages xgrad builds, tests and trains with (clang and its runtime only
 # serve the fuzz targets; graphviz only the test that renders a tape picture; clang-format the
-# layout check; libtsan2, which g++ pulls in anyway, the ThreadSanitizer build of scripts/test.sh). Idempotent: when every
-# package is already installed it only checks and returns. Needs root (or sudo) to install.
+# layout check; libtsan2, which g++ pulls in anyway, the ThreadSanitizer build of scripts/test.sh;
+# libopenmpi-dev and openmpi-bin the optional xgrad::distributed, its mpirun tests and multi-process
+# training). Idempotent: when every package is already installed it only checks and returns.
+# Needs root (or sudo) to install.
 set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
   xtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
-  catch2 libcli11-dev zlib1g-dev nlohmann-json3-dev libpng-dev libbenchmark-dev libtsan2 libxsmm-dev
+  catch2 libcli11-dev libopenmpi-dev openmpi-bin zlib1g-dev nlohmann-json3-dev libpng-dev libbenchmark-dev libtsan2 libxsmm-dev
   dataset-fashion-mnist
   clang libclang-rt-14-dev clang-format
   graphviz

@@ -11,7 +11,7 @@ fi
 if git rev-parse --git-dir >/dev/null 2>&1; then
   mapfile -t files < <(git ls-files '*.cpp' '*.hpp')
 else
-  mapfile -t files < <(find core nn optim data viz examples tests bench xgrad.hpp \( -name '*.cpp' -o -name '*.hpp' \) | sort)
+  mapfile -t files < <(find core nn optim data viz distributed examples tests bench xgrad.hpp \( -name '*.cpp' -o -name '*.hpp' \) | sort)
 fi
 bad=0
 for f in "${files[@]}"; do
