@@ -64,7 +64,9 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     if (db == 2) {
         Shape out(a.shape().begin(), a.shape().end() - 1);
         out.push_back(n);
-        return reshape(mm(reshape(a, {-1, i64(k)}), b, false, false),
+        std::size_t rows = 1;  // explicit, not -1: -1 can't be solved when k is 0
+        for (std::size_t i = 0; i + 1 < da; ++i) rows *= a.shape()[i];
+        return reshape(mm(reshape(a, {i64(rows), i64(k)}), b, false, false),
                        std::vector<std::int64_t>(out.begin(), out.end()));
     }
     // Otherwise the batch dims (all but the last two) broadcast, as NumPy's: each side is expanded
@@ -81,7 +83,9 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
         Shape full = batch;
         full.push_back(rows);
         full.push_back(cols);
-        return reshape(expand_to(t, full), {-1, i64(rows), i64(cols)});
+        std::size_t count = 1;  // explicit, not -1: -1 can't be solved when rows or cols is 0
+        for (std::size_t d : batch) count *= d;
+        return reshape(expand_to(t, full), {i64(count), i64(rows), i64(cols)});
     };
     Shape out = batch;
     out.push_back(m);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "core/autograd.hpp"
 #include "core/error.hpp"
 
 namespace xg::nn::parallel {
@@ -142,7 +143,8 @@ Tensor DistributedDataParallel::forward(const Tensor& input) {
     if (sync && state_->options.broadcast_buffers && dist::get_world_size() > 1)
         broadcast_from_rank0(state_->module->buffers(), "DistributedDataParallel (rank 0's buffers)");
     Tensor out = (*state_->module)(input);
-    state_->sync_pending = sync;
+    state_->sync_pending = sync && out.grad_fn() != nullptr;
+    state_->pending_node = out.grad_fn();
     return out;
 }
 
@@ -152,6 +154,7 @@ DdpState::~DdpState() {
 
 void DdpState::average_gradients() {
     if (!sync_pending) return;
+    if (const auto node = pending_node.lock(); node && !node->released) return;  // not this graph's backward
     sync_pending = false;
     if (dist::get_world_size() == 1) return;
     // Buckets in reverse registration order, as PyTorch's (the order backward produces them).

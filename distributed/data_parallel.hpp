@@ -20,6 +20,12 @@
 // machine's shared memory an all_reduce of the whole model costs a fraction of a millisecond.
 // A parameter no rank gave a gradient keeps none; one that some ranks did gets the average with
 // zeros for the others (PyTorch's find_unused_parameters=True result).
+// Which backward averages: the one that runs through the forward's output and frees its tape
+// (PyTorch's reducer waits for the module's own gradients likewise). A backward of another graph
+// in between averages nothing. A backward with retain_graph through the output keeps the tape, so
+// it averages nothing either: the gradients are averaged, summed, by the later backward that
+// frees it (averaging is linear). Every training step therefore needs one backward without
+// retain_graph through the model's output, as a plain loss.backward() is.
 #pragma once
 
 #include <cstdint>
@@ -43,7 +49,10 @@ struct DdpState {
     DistributedDataParallelOptions options;
     Module* module = nullptr;   // the registered child, owned by the registry
     bool require_sync = true;   // false inside no_sync()
-    bool sync_pending = false;  // a forward ran in grad mode: the next backward averages
+    bool sync_pending = false;  // a forward ran in grad mode: the backward through it averages
+    // The node that made that forward's output: averaging waits for the backward that reaches and
+    // frees it, so a backward of another graph (another model's loss) leaves these gradients alone.
+    std::weak_ptr<autograd::Node> pending_node;
     std::uint64_t hook_id = 0;
     bool hooked = false;
     ~DdpState();

@@ -109,8 +109,9 @@ std::pair<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, const
     auto project = [&](const Tensor& x, std::size_t part) {
         const std::int64_t from = i64(part * E), to = i64((part + 1) * E);
         const Tensor b = in_proj_bias.defined() ? slice(in_proj_bias, 0, from, to) : Tensor();
-        const Tensor y = linear(x, slice(in_proj_weight, 0, from, to), b);                // [N, len, E]
-        return transpose(reshape(y, {i64(N), -1, i64(num_heads), i64(head_dim)}), 1, 2);  // [N, H, len, D]
+        const Tensor y = linear(x, slice(in_proj_weight, 0, from, to), b);  // [N, len, E]
+        return transpose(reshape(y, {i64(N), i64(y.shape()[1]), i64(num_heads), i64(head_dim)}), 1,
+                         2);  // [N, H, len, D]
     };
     const Tensor q = project(q_in, 0), k = project(k_in, 1), v = project(v_in, 2);
 

@@ -5,6 +5,8 @@
 // kernels is said at each one; a first-order kernel's gradient can't be differentiated again.
 #pragma once
 
+#include <concepts>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -137,6 +139,12 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
 // order is API.md's (mask, is_causal, then dropout_p), not PyTorch's positional order. Any order.
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
                                     const Tensor& attn_mask = Tensor(), bool is_causal = false, float dropout_p = 0.0f);
+// PyTorch's positional order puts dropout_p fourth: sdpa(q, k, v, mask, 0.1f) would turn 0.1 into
+// is_causal = true without a word. This overload makes that call a compile error instead.
+template <class F>
+requires std::floating_point<F> Tensor scaled_dot_product_attention(const Tensor&, const Tensor&, const Tensor&,
+                                                                    const Tensor&, F, ...)
+= delete;
 
 }  // namespace functional
 }  // namespace xg::nn

@@ -95,6 +95,14 @@ TEST_CASE("scaled_dot_product_attention: values by hand, causal masking, fully m
     CHECK(std::isfinite(blocked.data()(1, 0)));
 }
 
+// sdpa(q, k, v, mask, 0.1f), PyTorch's positional dropout_p, doesn't compile: is_causal comes first here.
+template <class F>
+concept SdpaTakesFifth = requires(Tensor t, F f) {
+    nn::functional::scaled_dot_product_attention(t, t, t, t, f);
+};
+static_assert(!SdpaTakesFifth<float> && !SdpaTakesFifth<double>);
+static_assert(SdpaTakesFifth<bool>);
+
 TEST_CASE("scaled_dot_product_attention: errors name the shapes", "[seq]") {
     const Tensor q = Tensor::zeros({2, 3, 4});
     CHECK_THROWS_WITH(F::scaled_dot_product_attention(q, Tensor::zeros({2, 5, 3}), Tensor::zeros({2, 5, 2})),
@@ -205,6 +213,15 @@ TEST_CASE("MultiheadAttention and TransformerEncoderLayer: clone() copies every 
         copy.self_attn.out_proj.weight.fill_(0.0f);
     }
     CHECK(!test::all_close(copy(x), enc(x)));
+}
+
+TEST_CASE("MultiheadAttention: a batch of 0 gives an empty output as PyTorch", "[seq]") {
+    manual_seed(0);
+    nn::MultiheadAttention mha(4, 2);
+    const Tensor x = Tensor::ones({3, 0, 4});
+    auto [out, weights] = mha(x, x, x);
+    CHECK(out.shape() == Shape{3, 0, 4});
+    CHECK(weights.shape() == Shape{0, 3, 3});
 }
 
 TEST_CASE("MultiheadAttention: bad arguments and masks throw naming the layer and shapes", "[seq]") {

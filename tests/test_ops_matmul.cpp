@@ -40,6 +40,19 @@ TEST_CASE("matmul: hand-worked 2x2 and a naive product at an MLP shape", "[ops]"
     CHECK(matmul(Tensor::ones({2, 3, 4}), Tensor::ones({4, 5})).shape() == Shape{2, 3, 5});
 }
 
+TEST_CASE("matmul: zero-size dims give PyTorch's shapes", "[ops]") {
+    // The batched paths reshape with explicit sizes: a -1 can't be solved next to a 0.
+    Tensor a = Tensor::ones({2, 3, 0}, true);
+    Tensor y = matmul(a, Tensor::ones({0, 4}));
+    CHECK(y.shape() == Shape{2, 3, 4});
+    CHECK(y.abs().max().item() == 0.0f);
+    y.sum().backward();
+    CHECK(a.grad().shape() == Shape{2, 3, 0});
+    CHECK(matmul(Tensor::ones({2, 0, 3}), Tensor::ones({2, 3, 4})).shape() == Shape{2, 0, 4});
+    CHECK(matmul(Tensor::ones({0, 2, 3}), Tensor::ones({3, 4})).shape() == Shape{0, 2, 4});
+    CHECK(matmul(Tensor::ones({0, 2, 3}), Tensor::ones({1, 3, 4})).shape() == Shape{0, 2, 4});
+}
+
 TEST_CASE("linear: equals x @ w.t() + b", "[ops]") {
     manual_seed(1);
     Tensor x = Tensor::randn({8, 5}), w = Tensor::randn({3, 5}), b = Tensor::randn({3});

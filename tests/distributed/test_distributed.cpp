@@ -226,6 +226,33 @@ TEST_CASE("DistributedDataParallel: a backward without a DDP forward averages no
     CHECK((grads[0].data() != grads[1].data()));
 }
 
+TEST_CASE("DistributedDataParallel: another graph's backward in between leaves the average to the model's own",
+          "[distributed][2ranks]") {
+    nn::Sequential local = make_mlp(1);
+    DistributedDataParallel model(local);
+    nn::Sequential plain = nn::clone(local), other = make_mlp(2);
+    const Tensor x = Tensor::full({4, 20}, 0.2f * float(rank() + 1)), y = Tensor::zeros({4});
+    Tensor out = model(x);
+    nn::functional::cross_entropy(other(x), y).backward();  // another model: nothing averaged yet
+    nn::functional::cross_entropy(out, y).backward();       // the model's own: averaged now
+    nn::functional::cross_entropy(plain(x), y).backward();
+    Tensor expected = plain.parameters()[0].grad().clone().detach();
+    dist::all_reduce(expected, dist::ReduceOp::mean);
+    CHECK((model.module().parameters()[0].grad().data() == expected.data()));
+    // Two losses of one forward, the first retaining the tape: one average of their sum.
+    model.zero_grad();
+    plain.zero_grad();
+    Tensor out2 = model(x);
+    nn::functional::cross_entropy(out2, y).backward({.retain_graph = true});
+    (out2 * out2).mean().backward();
+    Tensor p2 = plain(x);
+    nn::functional::cross_entropy(p2, y).backward({.retain_graph = true});
+    (p2 * p2).mean().backward();
+    Tensor expected2 = plain.parameters()[0].grad().clone().detach();
+    dist::all_reduce(expected2, dist::ReduceOp::mean);
+    CHECK(abs(model.module().parameters()[0].grad() - expected2).max().item() < 1e-6f);
+}
+
 TEST_CASE("distributed: without mpirun, one rank; before init, rank 0 of 1 and collectives refuse",
           "[distributed][1rank]") {
     REQUIRE(dist::get_world_size() == 1);
