@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <array>
+#include <exception>
+#include <optional>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +16,9 @@
 #include <string>
 
 #include <xgrad.hpp>
+#if XGRAD_HAS_DISTRIBUTED
+#include "distributed/data_parallel.hpp"
+#endif
 
 namespace examples {
 
@@ -66,6 +71,64 @@ inline data::Subset limited(const data::MNIST& set, const TrainingArgs& args) {
     const std::size_t n = args.limit == 0 ? set.size() : std::min(args.limit, set.size());
     return data::Subset(set, data::first_n(n));
 }
+
+// This process's place in a data-parallel job. `mpirun -np 2 mnist_mlp --batch-size 32` starts two
+// ranks: each trains on its share of every epoch (DistributedSampler) at 32 images per step, and
+// DistributedDataParallel averages the gradients after each backward, so both take the step one
+// process would take on 64 images (as PyTorch's DistributedDataParallel scripts). Started alone, or
+// built without xgrad::distributed, it is rank 0 of 1 and changes nothing. Rank 0 prints, evaluates
+// and saves.
+class Job {
+public:
+    int rank = 0, world = 1;
+
+    explicit Job(TrainingArgs& args) {
+#if XGRAD_HAS_DISTRIBUTED
+        distributed::init_process_group();
+        rank = distributed::get_rank();
+        world = distributed::get_world_size();
+#endif
+        if (rank != 0) args.quiet = true;
+    }
+    ~Job() {
+#if XGRAD_HAS_DISTRIBUTED
+        // Not while an error unwinds: the rank then exits without it, which ends the whole job.
+        if (std::uncaught_exceptions() == 0) distributed::destroy_process_group();
+#endif
+    }
+    Job(const Job&) = delete;
+    Job& operator=(const Job&) = delete;
+
+    // Shuffled batches of `train_set`; on several ranks, this rank's share of each epoch.
+    data::DataLoader training_loader(const data::Subset& train_set, const TrainingArgs& args) {
+        if (world == 1) return data::DataLoader(train_set, {.batch_size = args.batch_size, .shuffle = true});
+        sampler_.emplace(train_set,
+                         data::DistributedSamplerOptions{
+                             .num_replicas = std::size_t(world), .rank = std::size_t(rank), .seed = args.seed});
+        return data::DataLoader(train_set, *sampler_, {.batch_size = args.batch_size});
+    }
+    void start_epoch(int epoch) {  // a new permutation each epoch, the same on every rank
+        if (sampler_) sampler_->set_epoch(std::uint64_t(epoch));
+    }
+    // What to train: the model itself, or on several ranks the model in DistributedDataParallel
+    // (rank 0's weights to start, gradients averaged after each backward).
+    template <class M>
+    nn::Module& parallel(M& model) {
+#if XGRAD_HAS_DISTRIBUTED
+        if (world > 1) return *ddp_.emplace_back(std::make_unique<nn::parallel::DistributedDataParallel>(model));
+#endif
+        return model;
+    }
+    void say_batch(std::size_t batch_size) const {
+        if (rank == 0 && world > 1)
+            std::printf("distributed: %d ranks x batch %zu = global batch %zu; progress and results are rank 0's\n",
+                        world, batch_size, batch_size * std::size_t(world));
+    }
+
+private:
+    std::optional<data::DistributedSampler> sampler_;
+    std::vector<std::unique_ptr<nn::Module>> ddp_;
+};
 
 // False (after saying where it looked and how to get the data) when the data folder is missing.
 inline bool data_folder_exists(const TrainingArgs& args, const char* program) {

@@ -8,9 +8,6 @@
 #include <CLI/CLI.hpp>
 
 #include "common.hpp"
-#if XGRAD_HAS_DISTRIBUTED
-#include "distributed/data_parallel.hpp"
-#endif
 
 using namespace xg;
 using namespace examples;
@@ -27,35 +24,19 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     try {
-#if XGRAD_HAS_DISTRIBUTED
-        distributed::init_process_group();  // one rank of one without mpirun
-        const int rank = distributed::get_rank(), world = distributed::get_world_size();
-#else
-        const int rank = 0, world = 1;
-#endif
-        if (rank != 0) args.quiet = true;
+        Job job(args);  // rank 0 of 1, or one of several under mpirun
         manual_seed(args.seed);
         set_num_threads(args.threads);
 
         if (!data_folder_exists(args, "mnist_mlp")) return 2;
         auto t0 = Clock::now();
         data::MNIST train_set(args.data, true), test_set(args.data, false);
-        data::DataLoader train_loader(limited(train_set, args), {.batch_size = args.batch_size, .shuffle = true});
-        // Each rank a disjoint share of every epoch's permutation (the same on all ranks).
-        data::DistributedSampler sampler(
-            limited(train_set, args),
-            {.num_replicas = std::size_t(world), .rank = std::size_t(rank), .seed = args.seed});
-        if (world > 1)
-            train_loader = data::DataLoader(limited(train_set, args), sampler, {.batch_size = args.batch_size});
+        data::DataLoader train_loader = job.training_loader(limited(train_set, args), args);
         data::DataLoader test_loader(limited(test_set, args), {.batch_size = 1000});
-        if (rank == 0)
+        if (job.rank == 0)
             std::printf("data: %s: %zu training and %zu test images, loaded in %.2f s\n", args.data.c_str(),
                         train_set.size(), test_set.size(), seconds_since(t0));
-        if (rank == 0 && world > 1)
-            std::printf(
-                "distributed: %d ranks x batch %zu = global batch %zu; progress, samples/s and results are "
-                "rank 0's\n",
-                world, args.batch_size, args.batch_size * std::size_t(world));
+        job.say_batch(args.batch_size);
 
         nn::Sequential model;
         model.push_back(nn::Flatten());
@@ -70,12 +51,7 @@ int main(int argc, char** argv) {
         if (!args.quiet)
             std::cout << nn::summary(model, {args.batch_size, 1, train_set.rows(), train_set.cols()}) << "\n";
 
-#if XGRAD_HAS_DISTRIBUTED
-        nn::parallel::DistributedDataParallel ddp(model);  // rank 0's weights; gradients averaged
-        nn::Module& net = ddp;
-#else
-        nn::Module& net = model;
-#endif
+        nn::Module& net = job.parallel(model);  // the model, or under mpirun DistributedDataParallel(model)
         auto optimizer = make_optimizer(args, net.parameters());  // --optimizer adam|sgd
         optim::Optimizer& opt = *optimizer;
 
@@ -84,7 +60,7 @@ int main(int argc, char** argv) {
         const int epochs = args.eval_only ? 0 : args.epochs;
         for (int epoch = 1; epoch <= epochs; ++epoch) {
             net.train();
-            sampler.set_epoch(std::uint64_t(epoch));
+            job.start_epoch(epoch);
             log.start_epoch(epoch);
             for (auto& [x, y] : train_loader) {
                 opt.zero_grad();
@@ -93,16 +69,13 @@ int main(int argc, char** argv) {
                 opt.step();
                 log.step(loss, y.numel());
             }
-            if (rank == 0) {  // the ranks' weights are identical: rank 0 evaluates them
+            if (job.rank == 0) {  // the ranks' weights are identical: rank 0 evaluates them
                 result = evaluate(model, test_loader);
                 log.end_epoch(result);
             }
         }
-        if (epochs == 0 && rank == 0) result = evaluate(model, test_loader);
-        if (rank == 0) finish_training(args, model, result, log, "MLP on " + args.data);
-#if XGRAD_HAS_DISTRIBUTED
-        distributed::destroy_process_group();
-#endif
+        if (epochs == 0 && job.rank == 0) result = evaluate(model, test_loader);
+        if (job.rank == 0) finish_training(args, model, result, log, "MLP on " + args.data);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "mnist_mlp: %s\n", e.what());
         return 1;
