@@ -12,11 +12,11 @@ The file is written as make_state_dict_reference.py writes its own (by hand, the
 package isn't installed here): header keys sorted, data laid out by name (all F32). The outputs are
 committed; tests/test_conv.cpp reads them without PyTorch.
 """
-import json
 import os
-import struct
 
 import torch
+
+from streams import save_file
 
 here = os.path.dirname(os.path.abspath(__file__))
 torch.manual_seed(0)
@@ -31,19 +31,6 @@ model = torch.nn.Sequential(
 )
 
 
-def save_file(tensors, path):
-    """safetensors.torch.save_file for F32 tensors, by hand (as make_state_dict_reference.py)."""
-    header, blobs, offset = {}, [], 0
-    for k in sorted(tensors):
-        values = tensors[k].flatten().tolist()
-        raw = struct.pack("<%df" % len(values), *values)
-        header[k] = {"dtype": "F32", "shape": list(tensors[k].shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    head = json.dumps(header, separators=(",", ":")).encode()
-    head += b" " * ((8 - len(head) % 8) % 8)
-    with open(os.path.join(here, path), "wb") as f:
-        f.write(struct.pack("<Q", len(head)) + head + b"".join(blobs))
 
 
 save_file({k: v.detach() for k, v in model.state_dict().items()}, "torch_decoder.safetensors")

@@ -12,29 +12,16 @@ Writes torch_rnn.safetensors next to this script, all F32. For each case below, 
 The file is written by hand as make_layers_reference.py writes its own (the safetensors package isn't
 installed here): header keys sorted, data laid out by name. The C++ tests read it without PyTorch.
 """
-import json
 import os
-import struct
 
 import torch
+
+from streams import save_file
 
 here = os.path.dirname(os.path.abspath(__file__))
 torch.manual_seed(0)
 
 
-def save_file(tensors, path):
-    """safetensors.torch.save_file for F32 tensors, by hand (as make_layers_reference.py)."""
-    header, blobs, offset = {}, [], 0
-    for k in sorted(tensors):
-        values = tensors[k].flatten().tolist()
-        raw = struct.pack("<%df" % len(values), *values)
-        header[k] = {"dtype": "F32", "shape": list(tensors[k].shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    head = json.dumps(header, separators=(",", ":")).encode()
-    head += b" " * ((8 - len(head) % 8) % 8)
-    with open(os.path.join(here, path), "wb") as f:
-        f.write(struct.pack("<Q", len(head)) + head + b"".join(blobs))
 
 
 # name: (layer, input shape, initial state shapes or None). Input 2-D: unbatched (PyTorch >= 1.11).

@@ -13,31 +13,16 @@ tests/test_embedding.cpp, test_layer_norm.cpp and test_attention.cpp load the fi
 layer and check all of it. The safetensors files are written by hand from the format description
 (as make_state_dict_reference.py does: the safetensors package isn't installed here).
 """
-import json
 import math
 import os
-import struct
 
 import torch
 
 torch.set_default_dtype(torch.float32)
 here = os.path.dirname(os.path.abspath(__file__))
-from streams import Stream, random_like, fmt  # noqa: E402
+from streams import Stream, fmt, random_like, save_file  # noqa: E402
 
 
-def save_file(tensors, name):
-    """safetensors.torch.save_file for F32 tensors, by hand: keys sorted, data in that order."""
-    header, blobs, offset = {}, [], 0
-    for k in sorted(tensors):
-        values = tensors[k].detach().flatten().tolist()
-        raw = struct.pack("<%df" % len(values), *values)
-        header[k] = {"dtype": "F32", "shape": list(tensors[k].shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    head = json.dumps(header, separators=(",", ":")).encode()
-    head += b" " * ((8 - len(head) % 8) % 8)
-    with open(os.path.join(here, name), "wb") as f:
-        f.write(struct.pack("<Q", len(head)) + head + b"".join(blobs))
 
 
 lines = ["# made by make_seq_reference.py with torch %s; case<TAB>kind<TAB>values" % torch.__version__]

@@ -1,5 +1,9 @@
 # The inputs the C++ tests draw (tests/helpers.cpp), drawn the same way in Python, so each
 # reference script's rows are computed from exactly the values the C++ side checks.
+import json
+import os
+import struct
+
 import torch
 
 MASK = (1 << 64) - 1
@@ -83,3 +87,19 @@ def row_lines(name, x, out, second):
         for k, hk in enumerate(h):
             lines.append("%s\tgrad2.%d\t%s" % (name, k, fmt(torch.zeros_like(x[k]) if hk is None else hk)))
     return lines
+
+
+def save_file(tensors, name):
+    """safetensors.torch.save_file for F32 tensors, by hand: keys sorted, data in that order, the
+    header padded with spaces to 8 bytes; written to `name` in this folder."""
+    header, blobs, offset = {}, [], 0
+    for k in sorted(tensors):
+        values = tensors[k].detach().flatten().tolist()
+        raw = struct.pack("<%df" % len(values), *values)
+        header[k] = {"dtype": "F32", "shape": list(tensors[k].shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    head = json.dumps(header, separators=(",", ":")).encode()
+    head += b" " * ((8 - len(head) % 8) % 8)
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), name), "wb") as f:
+        f.write(struct.pack("<Q", len(head)) + head + b"".join(blobs))
