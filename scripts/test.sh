@@ -49,7 +49,10 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 ru
 
 echo "== ThreadSanitizer build, the [threads] tests"
 xgrad_configure thread build/tsan
-cmake --build build/tsan -j"$jobs" --target xgrad_tests
+tsan_targets=(xgrad_tests)  # and the watchdog's test program, when the distributed part is built
+tsan_help=$(cmake --build build/tsan --target help)
+if grep -q xgrad_distributed_failures <<< "$tsan_help"; then tsan_targets+=(xgrad_distributed_failures); fi
+cmake --build build/tsan -j"$jobs" --target "${tsan_targets[@]}"
 run_ctest tsan build/tsan  # TSAN_OPTIONS come with the tests (tests/CMakeLists.txt)
 
 if [ "${XGRAD_FUZZ_SECONDS:-60}" != 0 ]; then
