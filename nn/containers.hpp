@@ -35,14 +35,14 @@ public:
 
     template <class M>
     void push_back(M&& module) {
-        add_child(std::to_string(size()), make(std::forward<M>(module)), true);
+        add_child(std::to_string(size()), handle_of(std::forward<M>(module)), true);
     }
     // Appends every module of `other` (handles: they are shared), as PyTorch's extend.
     void extend(const ModuleList& other);
     // Puts `module` before index `index` (size() appends; negative counts from the end); later ones are renumbered.
     template <class M>
     void insert(std::int64_t index, M&& module) {
-        insert_at(index, make(std::forward<M>(module)));
+        insert_at(index, handle_of(std::forward<M>(module)));
     }
 
     std::size_t size() const { return child_list().size(); }
@@ -69,15 +69,6 @@ public:
     ModuleList clone() const { return nn::clone(*this); }  // a deep copy (see nn::clone)
 
 private:
-    template <class M>
-    static ModulePtr make(M&& module) {
-        using T = std::decay_t<M>;
-        if constexpr (std::is_same_v<T, ModulePtr>) return module;
-        else {
-            static_assert(std::is_base_of_v<Module, T>, "ModuleList holds nn::Module subclasses");
-            return make_module<T>(std::forward<M>(module));  // a handle: shares parameters
-        }
-    }
     std::size_t position(std::int64_t index, std::size_t n, const char* what) const;
     void insert_at(std::int64_t index, ModulePtr m);
     [[noreturn]] void wrong_type(std::int64_t index, const std::string& wanted) const;
@@ -93,7 +84,7 @@ public:
     // Python's d[name] = module).
     template <class M>
     void insert(const std::string& name, M&& module) {
-        insert_ptr(name, make(std::forward<M>(module)));
+        insert_ptr(name, handle_of(std::forward<M>(module)));
     }
     ModulePtr pop(const std::string& name);  // removes and returns it; an Error if absent
 
@@ -145,15 +136,6 @@ public:
     ModuleDict clone() const { return nn::clone(*this); }  // a deep copy (see nn::clone)
 
 private:
-    template <class M>
-    static ModulePtr make(M&& module) {
-        using T = std::decay_t<M>;
-        if constexpr (std::is_same_v<T, ModulePtr>) return module;
-        else {
-            static_assert(std::is_base_of_v<Module, T>, "ModuleDict holds nn::Module subclasses");
-            return make_module<T>(std::forward<M>(module));
-        }
-    }
     void insert_ptr(const std::string& name, ModulePtr m);
     [[noreturn]] void wrong_type(const std::string& name, const std::string& wanted) const;
 };

@@ -191,6 +191,17 @@ protected:
         add_child(std::move(name), child);
         return *child;
     }
+    // What a container stores for `module`: a ModulePtr as it is, a module as a new handle to it
+    // (sharing its parameters). Sequential, ModuleList and ModuleDict add with it.
+    template <class M>
+    static ModulePtr handle_of(M&& module) {
+        using T = std::decay_t<M>;
+        if constexpr (std::is_same_v<T, ModulePtr>) return module;
+        else {
+            static_assert(std::is_base_of_v<Module, T>, "containers hold nn::Module subclasses");
+            return make_module<T>(std::forward<M>(module));
+        }
+    }
     // std::make_shared<M>(args...), remembering that the module is an M, which nn::clone needs
     // to copy it as a child. Sequential makes its layers with it.
     template <class M, class... Args>

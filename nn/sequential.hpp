@@ -90,15 +90,11 @@ public:
 private:
     template <class M>
     static ModulePtr make(M&& module) {
-        using T = std::decay_t<M>;
-        if constexpr (std::is_same_v<T, ModulePtr>) return module;
-        else {
-            static_assert(std::is_base_of_v<Module, T>, "Sequential holds nn::Module subclasses");
-            static_assert(OneTensorModule<T>,
+        if constexpr (!std::is_same_v<std::decay_t<M>, ModulePtr>)
+            static_assert(OneTensorModule<std::decay_t<M>>,
                           "Sequential holds modules called with one tensor, model(x), returning one tensor; this "
                           "module's forward takes or returns something else: call it from your own module's forward");
-            return make_module<T>(std::forward<M>(module));  // a handle: shares parameters
-        }
+        return handle_of(std::forward<M>(module));
     }
     std::size_t position(std::int64_t index, std::size_t size, const char* what) const;
     std::string layer_label(std::size_t i) const;  // "layer 2 (Linear(...))", for messages
