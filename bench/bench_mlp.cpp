@@ -63,22 +63,7 @@ double gemm_lower_bound(const std::vector<std::size_t>& sizes, std::size_t batch
     return total;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    std::string data_dir = "/usr/share/datasets/fashion-mnist", arch = "784-128-10";
-    std::size_t batch = 64;
-    int threads = 1, epochs = 3;
-    CLI::App app{"xgrad MLP training throughput (samples/s, steady state)."};
-    app.add_option("--data", data_dir, "MNIST-format folder")->capture_default_str();
-    app.add_option("--arch", arch, "layer sizes, e.g. 784-256-128-10")->capture_default_str();
-    app.add_option("--batch-size", batch, "batch size")->capture_default_str();
-    app.add_option("--threads", threads, "threads")->capture_default_str();
-    app.add_option("--epochs", epochs, "epochs; throughput is the median of epochs 2..E")
-        ->capture_default_str()
-        ->check(CLI::Range(2, 100));
-    CLI11_PARSE(app, argc, argv);
-
+int run(const std::string& data_dir, const std::string& arch, std::size_t batch, int threads, int epochs) {
     manual_seed(0);
     set_num_threads(threads);
     const std::vector<std::size_t> sizes = parse_arch(arch);
@@ -126,4 +111,22 @@ int main(int argc, char** argv) {
     bench::result("gemm_lower_bound_s", gemm_lower_bound(sizes, batch, train.size()));
     bench::result("max_rss_mb", bench::max_rss_mb());
     return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string data_dir = "/usr/share/datasets/fashion-mnist", arch = "784-128-10";
+    std::size_t batch = 64;
+    int threads = 1, epochs = 3;
+    CLI::App app{"xgrad MLP training throughput (samples/s, steady state)."};
+    app.add_option("--data", data_dir, "MNIST-format folder")->capture_default_str();
+    app.add_option("--arch", arch, "layer sizes, e.g. 784-256-128-10")->capture_default_str();
+    app.add_option("--batch-size", batch, "batch size")->capture_default_str();
+    app.add_option("--threads", threads, "threads")->capture_default_str();
+    app.add_option("--epochs", epochs, "epochs; throughput is the median of epochs 2..E")
+        ->capture_default_str()
+        ->check(CLI::Range(2, 100));
+    CLI11_PARSE(app, argc, argv);
+    return bench::run_main("bench_mlp", [&] { return run(data_dir, arch, batch, threads, epochs); });
 }

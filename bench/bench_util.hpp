@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,18 @@ void time_steps(int steps, int repeats, Step&& step) {
     result("us_per_step", 1e6 * median(per_step));
     result("steps_per_s", 1.0 / median(per_step));
     result("max_rss_mb", max_rss_mb());
+}
+
+// main's body, with an error (a missing data folder, a bad --arch) printed as "name: message" and
+// exit code 2 rather than std::terminate's abort.
+template <class Body>
+int run_main(const char* name, Body&& body) {
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", name, e.what());
+        return 2;
+    }
 }
 
 }  // namespace bench
