@@ -19,8 +19,8 @@ std::vector<std::size_t> parse_arch(const std::string& arch) {
     std::vector<std::size_t> sizes;
     std::stringstream s(arch);
     for (std::string part; std::getline(s, part, '-');)
-        sizes.push_back(parse_number<std::size_t>(part, "bench_mlp: --arch " + arch));
-    if (sizes.size() < 2) throw Error("bench_mlp: --arch needs at least two sizes, e.g. 784-128-10");
+        sizes.push_back(parse_number<std::size_t>(part, "--arch " + arch));
+    if (sizes.size() < 2) throw Error("--arch needs at least two sizes, e.g. 784-128-10");
     return sizes;
 }
 
