@@ -3,6 +3,7 @@
 #include "nn/rnn.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 #include "core/format.hpp"
 #include "core/ops.hpp"
@@ -39,6 +40,12 @@ void check_config(const RNNConfig& c, bool cell) {
     if (!(c.dropout >= 0.0f && c.dropout <= 1.0f)) {  // NaN fails too
         throw Error(who + ": dropout must be between 0 and 1 (the probability of zeroing an element), got " +
                     format_number(c.dropout));
+    }
+    if (!cell && c.dropout > 0.0f && c.num_layers == 1) {  // PyTorch's UserWarning, word for word
+        std::fprintf(stderr,
+                     "warning: %s: dropout option adds dropout after all but last recurrent layer, so non-zero "
+                     "dropout expects num_layers greater than 1, but got dropout=%s and num_layers=1\n",
+                     who.c_str(), format_number(c.dropout).c_str());
     }
 }
 

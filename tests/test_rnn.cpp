@@ -183,7 +183,7 @@ TEST_CASE("LSTM: dropout acts between layers in training only; dropout 0 in trai
     no_dropout.load_state_dict(lstm.state_dict());
     no_dropout.train();
     CHECK(test::all_close(no_dropout(x).output, y_eval, 0.0f));
-    nn::LSTM one_layer(3, 4, {.dropout = 0.5f});  // nothing to drop between: PyTorch warns, we ignore it
+    nn::LSTM one_layer(3, 4, {.dropout = 0.5f});  // nothing to drop between: a warning, as PyTorch
     one_layer.train();
     const Tensor y1 = one_layer(x).output;
     one_layer.eval();
