@@ -209,3 +209,9 @@ double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, doubl
                        bool error_if_nonfinite = false);
 
 }  // namespace xg::optim
+
+// Where PyTorch keeps it: nn::utils::clip_grad_norm_(model.parameters(), 1.0) is the same function.
+namespace xg::nn::utils {
+using optim::clip_grad_norm_;
+using optim::ClipGradNormOptions;
+}  // namespace xg::nn::utils

@@ -406,7 +406,7 @@ TEST_CASE("clip_grad_norm_: total norm and clipped gradients match PyTorch (2, 3
         CHECK(total == Approx(test::optim_reference(std::string("clip/") + name + "/total_norm")[0]).epsilon(1e-6));
         Problem pr2;
         pr2.loss().backward();
-        optim::clip_grad_norm_({pr2.w, pr2.b}, 0.5, {.norm_type = p});
+        nn::utils::clip_grad_norm_({pr2.w, pr2.b}, 0.5, {.norm_type = p});  // PyTorch's spelling
         for (Problem* q : {&pr, &pr2}) {
             std::vector<float> grads(q->w.grad().data().begin(), q->w.grad().data().end());
             grads.insert(grads.end(), q->b.grad().data().begin(), q->b.grad().data().end());
