@@ -49,7 +49,7 @@ double total_norm(const std::vector<Tensor>& params) {
 
 }  // namespace
 
-TEST_CASE("docs/8: makemore's MLP as a Sequential and the embedding's gradient", "[docs][lm]") {
+TEST_CASE("docs/8: makemore's MLP as a Sequential and the embedding's gradient", "[docs][lm_docs]") {
     manual_seed(0);
     // makemore's MLP (Bengio et al. 2003): 3 characters of context, 10-dim embeddings, 200 hidden units.
     auto model = nn::Sequential(nn::Embedding(27, 10),  // [N, 3] -> [N, 3, 10]
@@ -70,7 +70,7 @@ TEST_CASE("docs/8: makemore's MLP as a Sequential and the embedding's gradient",
     CHECK(test::all_close(emb.weight.grad(), Tensor::from({{0, 0}, {2, 2}, {0, 0}, {1, 1}, {0, 0}}), 0.0f));
 }
 
-TEST_CASE("docs/8: two LSTM steps on the tape and their shared weights' gradient", "[docs][lm]") {
+TEST_CASE("docs/8: two LSTM steps on the tape and their shared weights' gradient", "[docs][lm_docs]") {
     manual_seed(0);
     nn::LSTMCell cell(2, 3);  // input_size 2, hidden_size 3: weight_ih [12, 2], the four gates stacked
     Tensor x1 = Tensor::randn({1, 2}), x2 = Tensor::randn({1, 2});
@@ -122,7 +122,7 @@ tape behind a tensor of shape [1, 3]: 16 ops, in the order they ran (backward re
     }
 }
 
-TEST_CASE("docs/8: a tanh RNN's gradient norm grows with length and clip_grad_norm_ scales it", "[docs][lm]") {
+TEST_CASE("docs/8: a tanh RNN's gradient norm grows with length and clip_grad_norm_ scales it", "[docs][lm_docs]") {
     // The page's table: the norm after 5, 10, 20 and 40 steps, at PyTorch's scale and at 3 times it.
     const std::vector<std::size_t> steps{5, 10, 20, 40};
     const std::vector<double> pytorch_scale{0.131, 0.121, 0.121, 0.116}, three_times{0.482, 1.36, 5.82, 1040};
@@ -148,7 +148,7 @@ TEST_CASE("docs/8: a tanh RNN's gradient norm grows with length and clip_grad_no
     CHECK(test::all_close(short_run[0].grad(), g0, 0.0f));
 }
 
-TEST_CASE("docs/8: the causal mask gives exact zeros above the diagonal", "[docs][lm]") {
+TEST_CASE("docs/8: the causal mask gives exact zeros above the diagonal", "[docs][lm_docs]") {
     manual_seed(0);
     // Causal attention weights of 4 positions: row t says how much position t takes from each position s.
     Tensor q = Tensor::randn({4, 8}), k = Tensor::randn({4, 8});
@@ -157,17 +157,19 @@ TEST_CASE("docs/8: the causal mask gives exact zeros above the diagonal", "[docs
     Tensor weights = softmax(scores.masked_fill(future, -INFINITY), -1);
     std::ostringstream printed;
     printed << weights;
-    CHECK(printed.str() == text(R"(
+    CHECK(printed.str() + "\n" == text(R"(
 tensor([[1.0000, 0.0000, 0.0000, 0.0000],
         [0.8506, 0.1494, 0.0000, 0.0000],
         [0.0439, 0.7835, 0.1726, 0.0000],
-        [0.1766, 0.6123, 0.1655, 0.0456]]))"));
+        [0.1766, 0.6123, 0.1655, 0.0456]])
+)"));
     for (std::size_t t = 0; t < 4; ++t) {
         for (std::size_t s = t + 1; s < 4; ++s) CHECK(weights.data()(t, s) == 0.0f);
     }
+    CHECK(test::all_close(weights.sum(1), Tensor::ones({4}), 1e-6f));  // each row still sums to 1
 }
 
-TEST_CASE("docs/8: a changed future token leaves the earlier outputs of a causal block alone", "[docs][lm]") {
+TEST_CASE("docs/8: a changed future token leaves the earlier outputs of a causal block alone", "[docs][lm_docs]") {
     manual_seed(0);
     // A pre-norm Transformer block (GELU) over 5 tokens, with the causal mask as attn_mask.
     nn::Embedding tok(27, 16);
