@@ -72,7 +72,9 @@ inline Words load_words(const std::string& path) {
         }
         if (letters && seen.insert(line).second) words.push_back(line);
     }
-    if (words.empty()) throw WordListError("word list '" + path + "' has no word of the letters a-z");
+    if (words.size() < 10)
+        throw WordListError("word list '" + path + "' has " + std::to_string(words.size()) +
+                            " words of the letters a-z; the 90/10 split needs at least 10");
 
     for (std::size_t i = words.size() - 1; i > 0; --i) {  // draw n-1-i picks the word for place i
         const std::size_t j = splitmix64(split_key, words.size() - 1 - i) % (i + 1);

@@ -32,8 +32,8 @@ struct LMConfig {
     // Each model's defaults, chosen to train in a few minutes on two cores (see the README);
     // max_length is the longest word in the list.
     static LMConfig defaults(const std::string& model, std::size_t max_length) {
-        if (model == "mlp") return {.block_size = 8, .n_embd = 16, .n_hidden = 256};
-        if (model == "lstm") return {.block_size = max_length + 1, .n_embd = 32, .n_hidden = 128};
+        if (model == "mlp") return {.block_size = 8, .n_embd = 16, .n_hidden = 384};
+        if (model == "lstm") return {.block_size = max_length + 1, .n_embd = 32, .n_hidden = 256};
         return {.block_size = max_length + 1, .n_embd = 64, .n_layer = 4, .n_head = 4};
     }
 };
@@ -150,7 +150,9 @@ struct TransformerLM : nn::Module {
     Tensor forward(const Tensor& idx) override {
         // Position t's vector is row t of wpe; [T, n_embd] broadcasts over the batch. Embedding
         // reports a sequence longer than block_size (an index past its table).
-        Tensor x = wte(idx) + wpe(Tensor::arange(static_cast<float>(idx.shape()[1])));
+        Tensor tok = wte(idx);                                                 // [B, T, n_embd]
+        Tensor pos = wpe(Tensor::arange(static_cast<float>(idx.shape()[1])));  // [T, n_embd]
+        Tensor x = tok + pos;
         for (nn::Module& block : h) x = block(x);
         return lm_head(ln_f(x));
     }

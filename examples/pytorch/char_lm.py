@@ -16,6 +16,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from common import load_safetensors, save_safetensors
+
 # ---- data: the twin of examples/char_lm_data.hpp ----
 
 SPLIT_KEY = 2003  # the split is fixed (not --seed): every run validates on the same words
@@ -54,8 +56,9 @@ class Words:
             if w and all(97 <= c <= 122 for c in w) and w not in seen:
                 seen.add(w)
                 words.append(w.decode())
-        if not words:
-            raise ValueError(f"word list '{path}' has no word of the letters a-z")
+        if len(words) < 10:
+            raise ValueError(f"word list '{path}' has {len(words)} words of the letters a-z; "
+                             "the 90/10 split needs at least 10")
         for i in range(len(words) - 1, 0, -1):  # Fisher-Yates: draw n-1-i picks the word for place i
             j = splitmix64(SPLIT_KEY, len(words) - 1 - i) % (i + 1)
             words[i], words[j] = words[j], words[i]
@@ -106,9 +109,9 @@ class LMConfig:
     def __init__(self, model, block_size):
         self.vocab_size, self.block_size = 27, block_size
         if model == "mlp":
-            self.n_embd, self.n_hidden = 16, 256
+            self.n_embd, self.n_hidden = 16, 384
         elif model == "lstm":
-            self.n_embd, self.n_hidden = 32, 128
+            self.n_embd, self.n_hidden = 32, 256
         else:
             self.n_embd, self.n_layer, self.n_head = 64, 4, 4
 
@@ -180,9 +183,9 @@ class TransformerLM(nn.Module):
 # ---- training: the twin of examples/char_lm.cpp ----
 
 DEFAULTS = {  # model: (steps, batch size, learning rate)
-    "mlp": (4000, 64, 3e-3),
-    "lstm": (3000, 32, 3e-3),
-    "transformer": (3000, 32, 2e-3),
+    "mlp": (8000, 64, 3e-3),
+    "lstm": (5000, 32, 3e-3),
+    "transformer": (5000, 32, 2e-3),
 }
 
 
@@ -241,20 +244,22 @@ def sample(model, args, max_length, n):
 def main():
     p = argparse.ArgumentParser(description="Train a character-level language model on a word list, then invent words.")
     p.add_argument("--model", choices=["mlp", "lstm", "transformer"], default="transformer")
-    p.add_argument("--steps", type=int, default=0, help="training steps (0: the model's default)")
-    p.add_argument("--batch-size", type=int, default=0, help="words per step (0: the model's default)")
-    p.add_argument("--lr", type=float, default=0.0, help="peak learning rate (0: the model's default)")
+    p.add_argument("--steps", type=int, help="training steps (default: the model's); 0 with --load evaluates and samples")
+    p.add_argument("--batch-size", type=int, help="words per step (default: the model's)")
+    p.add_argument("--lr", type=float, help="peak learning rate of AdamW (default: the model's)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--samples", type=int, default=20)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--words", default="/usr/share/dict/american-english")
+    p.add_argument("--save", metavar="FILE", help="write the trained weights to FILE (safetensors, as xgrad's nn::save)")
+    p.add_argument("--load", metavar="FILE", help="start from the weights in FILE (safetensors, e.g. written by the C++ twin)")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args()
     steps, batch_size, lr = DEFAULTS[args.model]
-    args.steps = args.steps or steps
-    args.batch_size = args.batch_size or batch_size
-    args.lr = args.lr or lr
+    args.steps = steps if args.steps is None else args.steps
+    args.batch_size = batch_size if args.batch_size is None else args.batch_size
+    args.lr = lr if args.lr is None else args.lr
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
 
@@ -268,6 +273,8 @@ def main():
     args.block_size = 8 if args.model == "mlp" else words.max_length + 1
     c = LMConfig(args.model, args.block_size)
     model = mlp_lm(c) if args.model == "mlp" else LstmLM(c) if args.model == "lstm" else TransformerLM(c)
+    if args.load:
+        model.load_state_dict(load_safetensors(args.load))
     print(f"model: {args.model}, {sum(p.numel() for p in model.parameters())} parameters")
 
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.99), weight_decay=0.01)
@@ -287,10 +294,13 @@ def main():
             print(f"step {step + 1}/{args.steps}: loss {sum(running) / len(running):.4f}, "
                   f"{time.perf_counter() - start:.1f} s", flush=True)
     seconds = time.perf_counter() - start
-    train_loss = evaluate(model, args, words.train)
+    train_loss = evaluate(model, args, words.train[:len(words.val)])  # as many words as validation has
     val_loss = evaluate(model, args, words.val)
     print(f"train loss {train_loss:.4f}, val loss {val_loss:.4f} (nats per character), "
           f"trained in {seconds:.1f} s")
+    if args.save:
+        save_safetensors(model.state_dict(), args.save)
+        print(f"saved the weights to {args.save}")
     val_set = set(words.val)
     for w in sample(model, args, words.max_length, args.samples):
         print(w + ("" if w in words.train_set else "  (new; a real word it never saw)" if w in val_set else "  (new)"))
