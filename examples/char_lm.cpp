@@ -46,7 +46,7 @@ void fill_defaults(Args& a, const CLI::App& app) {
     };
     const Default d = a.model == "mlp"    ? Default{8000, 64, 3e-3}
                       : a.model == "lstm" ? Default{5000, 32, 3e-3}
-                                          : Default{5000, 32, 2e-3};
+                                          : Default{5000, 32, 5e-3};
     if (app.count("--steps") == 0) a.steps = d.steps;
     if (app.count("--batch-size") == 0) a.batch_size = d.batch_size;
     if (app.count("--lr") == 0) a.lr = d.lr;

@@ -185,7 +185,7 @@ class TransformerLM(nn.Module):
 DEFAULTS = {  # model: (steps, batch size, learning rate)
     "mlp": (8000, 64, 3e-3),
     "lstm": (5000, 32, 3e-3),
-    "transformer": (5000, 32, 2e-3),
+    "transformer": (5000, 32, 5e-3),
 }
 
 
