@@ -97,6 +97,7 @@ double evaluate(nn::Module& model, const Args& a, const LMConfig& c, const std::
 // A word ends at '.', or after max_length letters. The draws are splitmix64's, seeded by --seed.
 std::vector<std::string> sample(nn::Module& model, const Args& a, const LMConfig& c, std::size_t max_length,
                                 std::size_t n) {
+    if (n == 0) return {};
     model.eval();
     NoGradGuard no_grad;
     const std::uint64_t key = a.seed ^ 0x5EEDULL;

@@ -215,6 +215,8 @@ def evaluate(model, args, words, batch_size=512):
 
 @torch.no_grad()
 def sample(model, args, max_length, n):
+    if n == 0:
+        return []
     model.eval()
     rows = [[0] for _ in range(n)]
     done = [False] * n
