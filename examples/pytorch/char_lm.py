@@ -106,6 +106,9 @@ def batch_words(train, step, batch_size, seed):
 # ---- models: the twin of examples/char_lm_model.hpp ----
 
 class LMConfig:
+    """The sizes of a model, as LMConfig::defaults in C++: block_size is the MLP's context, or the
+    longest word + 1 for the LSTM and the transformer (the rows of its position table)."""
+
     def __init__(self, model, block_size):
         self.vocab_size, self.block_size = 27, block_size
         if model == "mlp":
@@ -117,12 +120,15 @@ class LMConfig:
 
 
 def mlp_lm(c):
+    """x [N, block_size] -> logits [N, 27]: Bengio et al. 2003, the context's vectors side by side, one tanh layer."""
     return nn.Sequential(nn.Embedding(c.vocab_size, c.n_embd), nn.Flatten(),
                          nn.Linear(c.block_size * c.n_embd, c.n_hidden), nn.Tanh(),
                          nn.Linear(c.n_hidden, c.vocab_size))
 
 
 class LstmLM(nn.Module):
+    """idx [B, T] -> logits [B, T, 27]: the LSTM's state after characters 0..t predicts character t + 1."""
+
     def __init__(self, c):
         super().__init__()
         self.wte = nn.Embedding(c.vocab_size, c.n_embd)
@@ -135,6 +141,9 @@ class LstmLM(nn.Module):
 
 
 class CausalSelfAttention(nn.Module):
+    """x [B, T, E] -> [B, T, E]: each position reads the positions up to itself, in n_head heads.
+    Written out (torch 1.13 has no scaled_dot_product_attention), with the same mask as C++'s."""
+
     def __init__(self, c):
         super().__init__()
         self.n_head = c.n_head
@@ -152,6 +161,8 @@ class CausalSelfAttention(nn.Module):
 
 
 class Block(nn.Module):
+    """Pre-norm: x + attn(ln_1(x)), then x + mlp(ln_2(x))."""
+
     def __init__(self, c):
         super().__init__()
         self.ln_1 = nn.LayerNorm(c.n_embd)
@@ -165,6 +176,8 @@ class Block(nn.Module):
 
 
 class TransformerLM(nn.Module):
+    """idx [B, T] -> logits [B, T, 27]: token + position embeddings, n_layer Blocks, ln_f, lm_head."""
+
     def __init__(self, c):
         super().__init__()
         self.wte = nn.Embedding(c.vocab_size, c.n_embd)
@@ -190,6 +203,7 @@ DEFAULTS = {  # model: (steps, batch size, learning rate)
 
 
 def lr_factor(step, steps):
+    """LambdaLR's factor: linear warm-up over the first 5% of the steps, then a cosine down to 0."""
     warmup = max(1, steps // 20)
     if step < warmup:
         return (step + 1) / warmup
