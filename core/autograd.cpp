@@ -21,6 +21,8 @@ namespace {
 std::atomic<std::uint64_t> next_seq{0};
 std::atomic<std::int64_t> live_count{0};
 thread_local bool grad_enabled = true;
+// The wanted-input mask of the backward function running on this thread (needs_input_grad).
+thread_local const std::vector<bool>* input_mask = nullptr;
 std::atomic<bool> anomaly_enabled{false};  // for every thread, as PyTorch's AnomalyMode
 
 // The layers whose forward is running on this thread (anomaly mode only), innermost last.
@@ -158,6 +160,13 @@ struct Wanted {
     std::unordered_map<const TensorImpl*, std::size_t> leaves;  // leaf input -> its index
     std::unordered_map<const Node*, std::size_t> results;       // a wanted intermediate's node -> index
     std::unordered_set<const Node*> needed;
+
+    // Whether a gradient delivered to `in` can reach a wanted input (valid for `in`'s node once
+    // every older node has been decided).
+    bool leads_to_wanted(const Tensor& in) const {
+        const Node* child = in.impl()->grad_fn.get();
+        return child ? (results.count(child) || needed.count(child)) : leaves.count(in.impl()) != 0;
+    }
 };
 
 Wanted find_wanted(const std::vector<Tensor>& inputs, const std::vector<std::shared_ptr<Node>>& order) {
@@ -168,10 +177,7 @@ Wanted find_wanted(const std::vector<Tensor>& inputs, const std::vector<std::sha
     }
     for (const auto& n : order) {  // oldest first: a node's inputs' nodes are decided before it
         for (std::size_t i = 0; i < n->inputs.size(); ++i) {
-            if (!n->needs_grad[i]) continue;
-            const TensorImpl* in = n->inputs[i].impl();
-            const Node* child = in->grad_fn.get();
-            if (child ? (w.results.count(child) || w.needed.count(child)) : w.leaves.count(in)) {
+            if (n->needs_grad[i] && w.leads_to_wanted(n->inputs[i])) {
                 w.needed.insert(n.get());
                 break;
             }
@@ -179,6 +185,19 @@ Wanted find_wanted(const std::vector<Tensor>& inputs, const std::vector<std::sha
     }
     return w;
 }
+
+// Sets needs_input_grad's mask for a backward call, and restores the caller's afterwards (a
+// backward function may itself run a backward pass).
+class InputMaskScope {
+public:
+    explicit InputMaskScope(const std::vector<bool>* mask) : previous_(input_mask) { input_mask = mask; }
+    ~InputMaskScope() { input_mask = previous_; }
+    InputMaskScope(const InputMaskScope&) = delete;
+    InputMaskScope& operator=(const InputMaskScope&) = delete;
+
+private:
+    const std::vector<bool>* previous_;
+};
 
 // The replay shared by backward() and grad(). With `wanted`, gradients reaching those inputs are
 // returned instead of added into leaves' grad(), and nodes with no path to them don't run.
@@ -216,6 +235,7 @@ Tensors replay(const std::vector<Tensor>& roots, const std::vector<Tensor>& seed
     }
     for (std::size_t r = 0; r < roots.size(); ++r) deliver(roots[r], seeds[r]);
 
+    std::vector<bool> grad_mask;  // per input of the running node: is its gradient wanted (grad() only)
     try {
         for (const std::shared_ptr<Node>& n : order) {
             if (!n->grad.defined()) continue;  // reachable only through inputs that needed no gradient
@@ -225,9 +245,17 @@ Tensors replay(const std::vector<Tensor>& roots, const std::vector<Tensor>& seed
                 if (auto it = wanted.results.find(n.get()); it != wanted.results.end()) captured[it->second] = g;
                 if (!wanted.needed.count(n.get())) continue;
             }
+            const std::vector<bool>* mask = &n->needs_grad;
+            if (wanted_inputs) {
+                grad_mask.assign(n->inputs.size(), false);
+                for (std::size_t i = 0; i < n->inputs.size(); ++i)
+                    grad_mask[i] = n->needs_grad[i] && wanted.leads_to_wanted(n->inputs[i]);
+                mask = &grad_mask;
+            }
             const Tensor y =
                 n->saved_output ? Tensor::from_storage(n->saved_output, create_graph ? n : nullptr) : Tensor();
             Tensors grads;
+            const InputMaskScope mask_scope(mask);
             if (n->first_order_only && create_graph) {
                 {
                     NoGradGuard kernel;
@@ -239,7 +267,7 @@ Tensors replay(const std::vector<Tensor>& roots, const std::vector<Tensor>& seed
             }
             if (anomaly) check_finite(*n, grads);
             for (std::size_t i = 0; i < n->inputs.size(); ++i) {
-                if (!n->needs_grad[i] || i >= grads.size() || !grads[i].defined()) continue;
+                if (!(*mask)[i] || i >= grads.size() || !grads[i].defined()) continue;
                 const Tensor& in = n->inputs[i];
                 if (grads[i].shape() != in.shape()) {  // a bug in the op, not in user code
                     throw Error(std::string("backward of '") + n->name + "': gradient " + shape_str(grads[i].shape()) +
@@ -281,6 +309,8 @@ void Node::release() {
 }
 
 bool is_grad_enabled() { return grad_enabled; }
+
+bool needs_input_grad(std::size_t i) { return !input_mask || (i < input_mask->size() && (*input_mask)[i]); }
 void set_grad_enabled(bool enabled) { grad_enabled = enabled; }
 
 bool will_record(std::initializer_list<Tensor> inputs) {

@@ -107,6 +107,13 @@ void record_first_order(const char* name, Tensor& out, std::initializer_list<Ten
     if (will_record(inputs)) detail::record_impl(name, out, std::vector<Tensor>(inputs), std::forward<F>(fn), true);
 }
 
+// Inside a backward function: whether this pass wants the gradient of input i, as PyTorch's
+// ctx.needs_input_grad. False for an input that doesn't require grad and, in grad(), for an input
+// with no path to the tensors asked for: grad({u}, {x}) through linear(x, w, b) wants only x's
+// gradient, so w's product and b's sum are skipped (a PINN's u' and u'' are such passes). A
+// gradient computed anyway is dropped. Outside a backward function it is true.
+bool needs_input_grad(std::size_t i);
+
 // The nodes of the graph behind `roots`, in the order they ran (empty for leaves). `who` names
 // the caller in the error for a graph that an earlier backward() has freed.
 std::vector<std::shared_ptr<Node>> graph_nodes(const std::vector<Tensor>& roots, const char* who);

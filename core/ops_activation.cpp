@@ -36,8 +36,8 @@ Tensor relu_backward(const Tensor& g, const Tensor& a) {
 Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
     Tensor out(zip(kernels::sigmoid_backward, g, y));
     record("sigmoid_backward", out, {g, y}, [g, y](Tensor gg) {
-        return Tensors{g.requires_grad() ? sigmoid_backward(gg, y) : Tensor(),
-                       y.requires_grad() ? gg * g * (1.0f - y * 2.0f) : Tensor()};
+        return Tensors{needs_input_grad(0) ? sigmoid_backward(gg, y) : Tensor(),
+                       needs_input_grad(1) ? gg * g * (1.0f - y * 2.0f) : Tensor()};
     });
     return out;
 }
@@ -46,8 +46,8 @@ Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
 Tensor tanh_backward(const Tensor& g, const Tensor& y) {
     Tensor out(zip(kernels::tanh_backward, g, y));
     record("tanh_backward", out, {g, y}, [g, y](Tensor gg) {
-        return Tensors{g.requires_grad() ? tanh_backward(gg, y) : Tensor(),
-                       y.requires_grad() ? gg * g * y * -2.0f : Tensor()};
+        return Tensors{needs_input_grad(0) ? tanh_backward(gg, y) : Tensor(),
+                       needs_input_grad(1) ? gg * g * y * -2.0f : Tensor()};
     });
     return out;
 }

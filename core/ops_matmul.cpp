@@ -34,8 +34,8 @@ Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
     Tensor out(std::move(c));
     record("matmul", out, {a, b}, [a, b, ta, tb](Tensor g) {
         Tensor da, db;
-        if (a.requires_grad()) da = ta ? (tb ? mm(b, g, true, true) : mm(b, g, false, true)) : mm(g, b, false, !tb);
-        if (b.requires_grad()) db = tb ? (ta ? mm(g, a, true, true) : mm(g, a, true, false)) : mm(a, g, !ta, false);
+        if (needs_input_grad(0)) da = ta ? (tb ? mm(b, g, true, true) : mm(b, g, false, true)) : mm(g, b, false, !tb);
+        if (needs_input_grad(1)) db = tb ? (ta ? mm(g, a, true, true) : mm(g, a, true, false)) : mm(a, g, !ta, false);
         return Tensors{da, db};
     });
     return out;
@@ -128,9 +128,9 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) {
     gemm(false, true, batch, out_f, in_f, x.data().data(), w.data().data(), y.data(), bias.defined());
     Tensor out(std::move(y));
     record("linear", out, {x, w, bias}, [x, w, bias](Tensor g) {
-        return Tensors{x.requires_grad() ? mm(g, w, false, false) : Tensor(),
-                       w.requires_grad() ? mm(g, x, true, false) : Tensor(),
-                       bias.requires_grad() ? sum(g, 0) : Tensor()};
+        return Tensors{needs_input_grad(0) ? mm(g, w, false, false) : Tensor(),
+                       needs_input_grad(1) ? mm(g, x, true, false) : Tensor(),
+                       needs_input_grad(2) ? sum(g, 0) : Tensor()};
     });
     return out;
 }

@@ -11,6 +11,7 @@
 
 namespace xg::detail {
 
+using autograd::needs_input_grad;
 using autograd::record;
 using autograd::record_first_order;
 using autograd::Tensors;
