@@ -13,6 +13,7 @@
 
 #include "core/kernels.hpp"
 #include "core/ops.hpp"
+#include "core/pool.hpp"
 
 namespace xg::autograd {
 
@@ -322,7 +323,8 @@ bool will_record(const std::vector<Tensor>& inputs) {
 
 void detail::add_node(const char* name, Tensor& out, std::vector<Tensor> inputs, BackwardFn fn, Saves saves,
                       bool first_order) {
-    auto node = std::make_shared<Node>(name, std::move(inputs), std::move(fn), out.shape());
+    auto node = std::allocate_shared<Node>(xg::detail::PoolAllocator<Node>(), name, std::move(inputs), std::move(fn),
+                                           out.shape());
     if (saves == Saves::output) node->saved_output = out.storage();
     node->first_order_only = first_order;
     if (anomaly_enabled.load(std::memory_order_relaxed) && !layer_frames.empty())
