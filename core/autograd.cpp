@@ -8,7 +8,6 @@
 #include <cmath>
 #include <mutex>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "core/kernels.hpp"
@@ -105,6 +104,46 @@ void accumulate(Tensor& into, Tensor g) {
     }
 }
 
+// A set of nodes for one walk over a graph: open addressing in a power-of-two table of pointers.
+// Every backward pass walks its whole graph (graph_nodes) and grad() marks the nodes it needs; a
+// std::unordered_set allocated a block per node for that, about 5% of a PINN step.
+class NodeSet {
+public:
+    bool contains(const Node* n) const {
+        if (slots_.empty()) return false;
+        for (std::size_t i = home(n);; i = (i + 1) & (slots_.size() - 1)) {
+            if (slots_[i] == n) return true;
+            if (!slots_[i]) return false;
+        }
+    }
+    // Adds n; false if it was there already.
+    bool insert(const Node* n) {
+        if (2 * (count_ + 1) > slots_.size()) grow();
+        std::size_t i = home(n);
+        for (; slots_[i]; i = (i + 1) & (slots_.size() - 1))
+            if (slots_[i] == n) return false;
+        slots_[i] = n;
+        ++count_;
+        return true;
+    }
+
+private:
+    std::vector<const Node*> slots_;  // null: empty; kept at most half full
+    std::size_t count_ = 0;
+
+    std::size_t home(const Node* n) const {  // Fibonacci hashing of the address
+        return static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(n) * 0x9E3779B97F4A7C15ull) >> 20) &
+               (slots_.size() - 1);
+    }
+    void grow() {
+        std::vector<const Node*> old = std::move(slots_);
+        slots_.assign(old.empty() ? 64 : 2 * old.size(), nullptr);
+        count_ = 0;
+        for (const Node* n : old)
+            if (n) insert(n);
+    }
+};
+
 // Under create_graph, the gradients a first-order-only node computed get a node of their own
 // whose backward throws: differentiating them again is where the missing second order would bite.
 void mark_first_order(const Node& n, const Tensor& grad_output, Tensors& grads) {
@@ -160,13 +199,13 @@ void check_finite(const Node& n, const Tensors& grads) {
 struct Wanted {
     std::unordered_map<const TensorImpl*, std::size_t> leaves;  // leaf input -> its index
     std::unordered_map<const Node*, std::size_t> results;       // a wanted intermediate's node -> index
-    std::unordered_set<const Node*> needed;
+    NodeSet needed;
 
     // Whether a gradient delivered to `in` can reach a wanted input (valid for `in`'s node once
     // every older node has been decided).
     bool leads_to_wanted(const Tensor& in) const {
         const Node* child = in.impl()->grad_fn.get();
-        return child ? (results.count(child) || needed.count(child)) : leaves.count(in.impl()) != 0;
+        return child ? (results.count(child) || needed.contains(child)) : leaves.count(in.impl()) != 0;
     }
 };
 
@@ -244,7 +283,7 @@ Tensors replay(const std::vector<Tensor>& roots, const std::vector<Tensor>& seed
             n->grad = Tensor();
             if (wanted_inputs) {
                 if (auto it = wanted.results.find(n.get()); it != wanted.results.end()) captured[it->second] = g;
-                if (!wanted.needed.count(n.get())) continue;
+                if (!wanted.needed.contains(n.get())) continue;
             }
             const std::vector<bool>* mask = &n->needs_grad;
             if (wanted_inputs) {
@@ -335,11 +374,11 @@ void detail::add_node(const char* name, Tensor& out, std::vector<Tensor> inputs,
 std::vector<std::shared_ptr<Node>> graph_nodes(const std::vector<Tensor>& roots, const char* who) {
     std::vector<std::shared_ptr<Node>> order;
     // Every node reachable from the roots, found with an explicit stack (no recursion).
-    std::unordered_set<Node*> seen;
+    NodeSet seen;
     std::vector<std::shared_ptr<Node>> stack;
     for (const Tensor& r : roots) {
         const std::shared_ptr<Node>& top = r.impl()->grad_fn;
-        if (top && seen.insert(top.get()).second) stack.push_back(top);
+        if (top && seen.insert(top.get())) stack.push_back(top);
     }
     while (!stack.empty()) {
         std::shared_ptr<Node> n = std::move(stack.back());
@@ -352,7 +391,7 @@ std::vector<std::shared_ptr<Node>> graph_nodes(const std::vector<Tensor>& roots,
         for (const Tensor& in : n->inputs) {
             if (!in.defined()) continue;  // an absent optional input
             const std::shared_ptr<Node>& child = in.impl()->grad_fn;
-            if (child && seen.insert(child.get()).second) stack.push_back(child);
+            if (child && seen.insert(child.get())) stack.push_back(child);
         }
         order.push_back(std::move(n));
     }
