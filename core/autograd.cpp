@@ -22,7 +22,7 @@ std::atomic<std::uint64_t> next_seq{0};
 std::atomic<std::int64_t> live_count{0};
 thread_local bool grad_enabled = true;
 // The wanted-input mask of the backward function running on this thread (needs_input_grad).
-thread_local const std::vector<bool>* input_mask = nullptr;
+thread_local const InputMask* input_mask = nullptr;
 std::atomic<bool> anomaly_enabled{false};  // for every thread, as PyTorch's AnomalyMode
 
 // The layers whose forward is running on this thread (anomaly mode only), innermost last.
@@ -52,7 +52,7 @@ void run_backward_end_hooks() {
 // recurse once per node and overflow the stack. Instead a node hands its inputs and closure to
 // this per-thread list, and the outermost free drains it with a loop.
 struct Graveyard {
-    std::vector<std::vector<Tensor>> inputs;
+    std::vector<NodeInputs> inputs;
     std::vector<BackwardFn> fns;
     bool draining = false;
     ~Graveyard();
@@ -63,9 +63,9 @@ thread_local Graveyard graveyard;
 thread_local bool graveyard_open = true;
 Graveyard::~Graveyard() { graveyard_open = false; }
 
-void bury(std::vector<Tensor>&& inputs, BackwardFn&& fn) {
+void bury(NodeInputs&& inputs, BackwardFn&& fn) {
     if (!graveyard_open) {
-        std::vector<Tensor> dying_inputs = std::move(inputs);
+        NodeInputs dying_inputs = std::move(inputs);
         BackwardFn dying_fn = std::move(fn);
         return;
     }
@@ -82,7 +82,7 @@ void bury(std::vector<Tensor>&& inputs, BackwardFn&& fn) {
             g.fns.pop_back();
         }  // `dying` is destroyed here; what it frees lands back in the lists
         if (!g.inputs.empty()) {
-            std::vector<Tensor> dying = std::move(g.inputs.back());
+            NodeInputs dying = std::move(g.inputs.back());
             g.inputs.pop_back();
         }
     }
@@ -147,7 +147,7 @@ private:
 // Under create_graph, the gradients a first-order-only node computed get a node of their own
 // whose backward throws: differentiating them again is where the missing second order would bite.
 void mark_first_order(const Node& n, const Tensor& grad_output, Tensors& grads) {
-    std::vector<Tensor> sources{grad_output};
+    NodeInputs sources{grad_output};
     for (const Tensor& in : n.inputs) {
         if (!in.defined()) continue;
         // A leaf goes in as an alias of its values: the node would otherwise own the leaf whose
@@ -159,14 +159,13 @@ void mark_first_order(const Node& n, const Tensor& grad_output, Tensors& grads) 
         if (!g.defined()) continue;
         g = g.detach();
         detail::add_node(
-            n.name, g, sources,
-            [name = std::string(n.name)](Tensor, const Tensor&) -> Tensors {
+            n.name, g, sources, BackwardFn([name = std::string(n.name)](Tensor, const Tensor&) -> Tensors {
                 throw Error(name +
                             ": its backward is a fused first-order kernel, so a gradient computed through it "
                             "with create_graph can't be differentiated again (second-order gradients are not "
                             "supported through '" +
                             name + "')");
-            },
+            }),
             detail::Saves::nothing, false);
     }
 }
@@ -230,13 +229,13 @@ Wanted find_wanted(const std::vector<Tensor>& inputs, const std::vector<std::sha
 // backward function may itself run a backward pass).
 class InputMaskScope {
 public:
-    explicit InputMaskScope(const std::vector<bool>* mask) : previous_(input_mask) { input_mask = mask; }
+    explicit InputMaskScope(const InputMask* mask) : previous_(input_mask) { input_mask = mask; }
     ~InputMaskScope() { input_mask = previous_; }
     InputMaskScope(const InputMaskScope&) = delete;
     InputMaskScope& operator=(const InputMaskScope&) = delete;
 
 private:
-    const std::vector<bool>* previous_;
+    const InputMask* previous_;
 };
 
 // The replay shared by backward() and grad(). With `wanted`, gradients reaching those inputs are
@@ -275,7 +274,7 @@ Tensors replay(const std::vector<Tensor>& roots, const std::vector<Tensor>& seed
     }
     for (std::size_t r = 0; r < roots.size(); ++r) deliver(roots[r], seeds[r]);
 
-    std::vector<bool> grad_mask;  // per input of the running node: is its gradient wanted (grad() only)
+    InputMask grad_mask;  // per input of the running node: is its gradient wanted (grad() only)
     try {
         for (const std::shared_ptr<Node>& n : order) {
             if (!n->grad.defined()) continue;  // reachable only through inputs that needed no gradient
@@ -285,7 +284,7 @@ Tensors replay(const std::vector<Tensor>& roots, const std::vector<Tensor>& seed
                 if (auto it = wanted.results.find(n.get()); it != wanted.results.end()) captured[it->second] = g;
                 if (!wanted.needed.contains(n.get())) continue;
             }
-            const std::vector<bool>* mask = &n->needs_grad;
+            const InputMask* mask = &n->needs_grad;
             if (wanted_inputs) {
                 grad_mask.assign(n->inputs.size(), false);
                 for (std::size_t i = 0; i < n->inputs.size(); ++i)
@@ -328,7 +327,7 @@ Tensors replay(const std::vector<Tensor>& roots, const std::vector<Tensor>& seed
 
 }  // namespace
 
-Node::Node(const char* name_, std::vector<Tensor> inputs_, BackwardFn fn, Shape out_shape_)
+Node::Node(const char* name_, NodeInputs inputs_, BackwardFn fn, Shape out_shape_)
     : name(name_), seq(next_seq.fetch_add(1, std::memory_order_relaxed)), inputs(std::move(inputs_)),
       backward(std::move(fn)), out_shape(std::move(out_shape_)) {
     needs_grad.reserve(inputs.size());
@@ -360,8 +359,7 @@ bool will_record(const std::vector<Tensor>& inputs) {
     return grad_enabled && std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.requires_grad(); });
 }
 
-void detail::add_node(const char* name, Tensor& out, std::vector<Tensor> inputs, BackwardFn fn, Saves saves,
-                      bool first_order) {
+void detail::add_node(const char* name, Tensor& out, NodeInputs inputs, BackwardFn fn, Saves saves, bool first_order) {
     auto node = std::allocate_shared<Node>(xg::detail::PoolAllocator<Node>(), name, std::move(inputs), std::move(fn),
                                            out.shape());
     if (saves == Saves::output) node->saved_output = out.storage();
