@@ -57,9 +57,8 @@ Tensor tanh_backward(const Tensor& g, const Tensor& y) {
 // max(a, 0), NaN kept (NaN is never below 0).  d/da = g where a > 0 or a is NaN; relu's gradient
 // at exactly 0 is 0, as in PyTorch.
 Tensor relu(const Tensor& a) {
-    Array y = Array::from_shape(a.shape());
-    kernels::relu(a.numel(), a.data().data(), y.data());
-    Tensor out(std::move(y));
+    Tensor out = empty_tensor(a.shape());
+    kernels::relu(a.numel(), a.data().data(), out.data().data());
     record("relu", out, {a}, [a](Tensor g) { return Tensors{relu_backward(g, a)}; });
     return out;
 }
@@ -73,9 +72,8 @@ Tensor sigmoid(const Tensor& a) {
 
 // tanh(a).  d/da = g * (1 - y²), from the saved result y.
 Tensor tanh(const Tensor& a) {
-    Array y = Array::from_shape(a.shape());
-    kernels::tanh(a.numel(), a.data().data(), y.data());
-    Tensor out(std::move(y));
+    Tensor out = empty_tensor(a.shape());
+    kernels::tanh(a.numel(), a.data().data(), out.data().data());
     record("tanh", out, {a}, [](Tensor g, const Tensor& y) { return Tensors{tanh_backward(g, y)}; });
     return out;
 }

@@ -14,13 +14,13 @@ using namespace detail;
 namespace {
 // a op b: equal shapes in one vectorised pass, other shapes broadcast by xtensor.
 template <class Broadcast>
-Array binary(kernels::PairKernel kernel, const Tensor& a, const Tensor& b, Broadcast&& broadcast) {
-    return a.shape() == b.shape() ? zip(kernel, a, b) : Array(broadcast(a.data(), b.data()));
+Tensor binary(kernels::PairKernel kernel, const Tensor& a, const Tensor& b, Broadcast&& broadcast) {
+    return a.shape() == b.shape() ? zip(kernel, a, b) : Tensor(Array(broadcast(a.data(), b.data())));
 }
 // a·s or a + s in one vectorised pass.
-Array scalar(void (*kernel)(std::size_t, const float*, float, float*), const Tensor& a, float s) {
-    Array out = Array::from_shape(a.shape());
-    kernel(out.size(), a.data().data(), s, out.data());
+Tensor scalar(void (*kernel)(std::size_t, const float*, float, float*), const Tensor& a, float s) {
+    Tensor out = empty_tensor(a.shape());
+    kernel(out.numel(), a.data().data(), s, out.data().data());
     return out;
 }
 }  // namespace
