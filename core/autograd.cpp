@@ -8,11 +8,11 @@
 #include <cmath>
 #include <mutex>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "core/kernels.hpp"
 #include "core/ops.hpp"
+#include "core/pool.hpp"
 
 namespace xg::autograd {
 
@@ -21,6 +21,8 @@ namespace {
 std::atomic<std::uint64_t> next_seq{0};
 std::atomic<std::int64_t> live_count{0};
 thread_local bool grad_enabled = true;
+// The wanted-input mask of the backward function running on this thread (needs_input_grad).
+thread_local const InputMask* input_mask = nullptr;
 std::atomic<bool> anomaly_enabled{false};  // for every thread, as PyTorch's AnomalyMode
 
 // The layers whose forward is running on this thread (anomaly mode only), innermost last.
@@ -50,7 +52,7 @@ void run_backward_end_hooks() {
 // recurse once per node and overflow the stack. Instead a node hands its inputs and closure to
 // this per-thread list, and the outermost free drains it with a loop.
 struct Graveyard {
-    std::vector<std::vector<Tensor>> inputs;
+    std::vector<NodeInputs> inputs;
     std::vector<BackwardFn> fns;
     bool draining = false;
     ~Graveyard();
@@ -61,9 +63,9 @@ thread_local Graveyard graveyard;
 thread_local bool graveyard_open = true;
 Graveyard::~Graveyard() { graveyard_open = false; }
 
-void bury(std::vector<Tensor>&& inputs, BackwardFn&& fn) {
+void bury(NodeInputs&& inputs, BackwardFn&& fn) {
     if (!graveyard_open) {
-        std::vector<Tensor> dying_inputs = std::move(inputs);
+        NodeInputs dying_inputs = std::move(inputs);
         BackwardFn dying_fn = std::move(fn);
         return;
     }
@@ -80,7 +82,7 @@ void bury(std::vector<Tensor>&& inputs, BackwardFn&& fn) {
             g.fns.pop_back();
         }  // `dying` is destroyed here; what it frees lands back in the lists
         if (!g.inputs.empty()) {
-            std::vector<Tensor> dying = std::move(g.inputs.back());
+            NodeInputs dying = std::move(g.inputs.back());
             g.inputs.pop_back();
         }
     }
@@ -102,10 +104,50 @@ void accumulate(Tensor& into, Tensor g) {
     }
 }
 
+// A set of nodes for one walk over a graph: open addressing in a power-of-two table of pointers.
+// Every backward pass walks its whole graph (graph_nodes) and grad() marks the nodes it needs; a
+// std::unordered_set allocated a block per node for that, about 5% of a PINN step.
+class NodeSet {
+public:
+    bool contains(const Node* n) const {
+        if (slots_.empty()) return false;
+        for (std::size_t i = home(n);; i = (i + 1) & (slots_.size() - 1)) {
+            if (slots_[i] == n) return true;
+            if (!slots_[i]) return false;
+        }
+    }
+    // Adds n; false if it was there already.
+    bool insert(const Node* n) {
+        if (2 * (count_ + 1) > slots_.size()) grow();
+        std::size_t i = home(n);
+        for (; slots_[i]; i = (i + 1) & (slots_.size() - 1))
+            if (slots_[i] == n) return false;
+        slots_[i] = n;
+        ++count_;
+        return true;
+    }
+
+private:
+    std::vector<const Node*> slots_;  // null: empty; kept at most half full
+    std::size_t count_ = 0;
+
+    std::size_t home(const Node* n) const {  // Fibonacci hashing of the address
+        return static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(n) * 0x9E3779B97F4A7C15ull) >> 20) &
+               (slots_.size() - 1);
+    }
+    void grow() {
+        std::vector<const Node*> old = std::move(slots_);
+        slots_.assign(old.empty() ? 64 : 2 * old.size(), nullptr);
+        count_ = 0;
+        for (const Node* n : old)
+            if (n) insert(n);
+    }
+};
+
 // Under create_graph, the gradients a first-order-only node computed get a node of their own
 // whose backward throws: differentiating them again is where the missing second order would bite.
 void mark_first_order(const Node& n, const Tensor& grad_output, Tensors& grads) {
-    std::vector<Tensor> sources{grad_output};
+    NodeInputs sources{grad_output};
     for (const Tensor& in : n.inputs) {
         if (!in.defined()) continue;
         // A leaf goes in as an alias of its values: the node would otherwise own the leaf whose
@@ -117,14 +159,13 @@ void mark_first_order(const Node& n, const Tensor& grad_output, Tensors& grads) 
         if (!g.defined()) continue;
         g = g.detach();
         detail::add_node(
-            n.name, g, sources,
-            [name = std::string(n.name)](Tensor, const Tensor&) -> Tensors {
+            n.name, g, sources, BackwardFn([name = std::string(n.name)](Tensor, const Tensor&) -> Tensors {
                 throw Error(name +
                             ": its backward is a fused first-order kernel, so a gradient computed through it "
                             "with create_graph can't be differentiated again (second-order gradients are not "
                             "supported through '" +
                             name + "')");
-            },
+            }),
             detail::Saves::nothing, false);
     }
 }
@@ -157,7 +198,14 @@ void check_finite(const Node& n, const Tensors& grads) {
 struct Wanted {
     std::unordered_map<const TensorImpl*, std::size_t> leaves;  // leaf input -> its index
     std::unordered_map<const Node*, std::size_t> results;       // a wanted intermediate's node -> index
-    std::unordered_set<const Node*> needed;
+    NodeSet needed;
+
+    // Whether a gradient delivered to `in` can reach a wanted input (valid for `in`'s node once
+    // every older node has been decided).
+    bool leads_to_wanted(const Tensor& in) const {
+        const Node* child = in.impl()->grad_fn.get();
+        return child ? (results.count(child) || needed.contains(child)) : leaves.count(in.impl()) != 0;
+    }
 };
 
 Wanted find_wanted(const std::vector<Tensor>& inputs, const std::vector<std::shared_ptr<Node>>& order) {
@@ -168,10 +216,7 @@ Wanted find_wanted(const std::vector<Tensor>& inputs, const std::vector<std::sha
     }
     for (const auto& n : order) {  // oldest first: a node's inputs' nodes are decided before it
         for (std::size_t i = 0; i < n->inputs.size(); ++i) {
-            if (!n->needs_grad[i]) continue;
-            const TensorImpl* in = n->inputs[i].impl();
-            const Node* child = in->grad_fn.get();
-            if (child ? (w.results.count(child) || w.needed.count(child)) : w.leaves.count(in)) {
+            if (n->needs_grad[i] && w.leads_to_wanted(n->inputs[i])) {
                 w.needed.insert(n.get());
                 break;
             }
@@ -179,6 +224,19 @@ Wanted find_wanted(const std::vector<Tensor>& inputs, const std::vector<std::sha
     }
     return w;
 }
+
+// Sets needs_input_grad's mask for a backward call, and restores the caller's afterwards (a
+// backward function may itself run a backward pass).
+class InputMaskScope {
+public:
+    explicit InputMaskScope(const InputMask* mask) : previous_(input_mask) { input_mask = mask; }
+    ~InputMaskScope() { input_mask = previous_; }
+    InputMaskScope(const InputMaskScope&) = delete;
+    InputMaskScope& operator=(const InputMaskScope&) = delete;
+
+private:
+    const InputMask* previous_;
+};
 
 // The replay shared by backward() and grad(). With `wanted`, gradients reaching those inputs are
 // returned instead of added into leaves' grad(), and nodes with no path to them don't run.
@@ -216,6 +274,7 @@ Tensors replay(const std::vector<Tensor>& roots, const std::vector<Tensor>& seed
     }
     for (std::size_t r = 0; r < roots.size(); ++r) deliver(roots[r], seeds[r]);
 
+    InputMask grad_mask;  // per input of the running node: is its gradient wanted (grad() only)
     try {
         for (const std::shared_ptr<Node>& n : order) {
             if (!n->grad.defined()) continue;  // reachable only through inputs that needed no gradient
@@ -223,11 +282,19 @@ Tensors replay(const std::vector<Tensor>& roots, const std::vector<Tensor>& seed
             n->grad = Tensor();
             if (wanted_inputs) {
                 if (auto it = wanted.results.find(n.get()); it != wanted.results.end()) captured[it->second] = g;
-                if (!wanted.needed.count(n.get())) continue;
+                if (!wanted.needed.contains(n.get())) continue;
+            }
+            const InputMask* mask = &n->needs_grad;
+            if (wanted_inputs) {
+                grad_mask.assign(n->inputs.size(), false);
+                for (std::size_t i = 0; i < n->inputs.size(); ++i)
+                    grad_mask[i] = n->needs_grad[i] && wanted.leads_to_wanted(n->inputs[i]);
+                mask = &grad_mask;
             }
             const Tensor y =
                 n->saved_output ? Tensor::from_storage(n->saved_output, create_graph ? n : nullptr) : Tensor();
             Tensors grads;
+            const InputMaskScope mask_scope(mask);
             if (n->first_order_only && create_graph) {
                 {
                     NoGradGuard kernel;
@@ -239,7 +306,7 @@ Tensors replay(const std::vector<Tensor>& roots, const std::vector<Tensor>& seed
             }
             if (anomaly) check_finite(*n, grads);
             for (std::size_t i = 0; i < n->inputs.size(); ++i) {
-                if (!n->needs_grad[i] || i >= grads.size() || !grads[i].defined()) continue;
+                if (!(*mask)[i] || i >= grads.size() || !grads[i].defined()) continue;
                 const Tensor& in = n->inputs[i];
                 if (grads[i].shape() != in.shape()) {  // a bug in the op, not in user code
                     throw Error(std::string("backward of '") + n->name + "': gradient " + shape_str(grads[i].shape()) +
@@ -260,7 +327,7 @@ Tensors replay(const std::vector<Tensor>& roots, const std::vector<Tensor>& seed
 
 }  // namespace
 
-Node::Node(const char* name_, std::vector<Tensor> inputs_, BackwardFn fn, Shape out_shape_)
+Node::Node(const char* name_, NodeInputs inputs_, BackwardFn fn, Shape out_shape_)
     : name(name_), seq(next_seq.fetch_add(1, std::memory_order_relaxed)), inputs(std::move(inputs_)),
       backward(std::move(fn)), out_shape(std::move(out_shape_)) {
     needs_grad.reserve(inputs.size());
@@ -281,6 +348,8 @@ void Node::release() {
 }
 
 bool is_grad_enabled() { return grad_enabled; }
+
+bool needs_input_grad(std::size_t i) { return !input_mask || (i < input_mask->size() && (*input_mask)[i]); }
 void set_grad_enabled(bool enabled) { grad_enabled = enabled; }
 
 bool will_record(std::initializer_list<Tensor> inputs) {
@@ -290,9 +359,9 @@ bool will_record(const std::vector<Tensor>& inputs) {
     return grad_enabled && std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.requires_grad(); });
 }
 
-void detail::add_node(const char* name, Tensor& out, std::vector<Tensor> inputs, BackwardFn fn, Saves saves,
-                      bool first_order) {
-    auto node = std::make_shared<Node>(name, std::move(inputs), std::move(fn), out.shape());
+void detail::add_node(const char* name, Tensor& out, NodeInputs inputs, BackwardFn fn, Saves saves, bool first_order) {
+    auto node = std::allocate_shared<Node>(xg::detail::PoolAllocator<Node>(), name, std::move(inputs), std::move(fn),
+                                           out.shape());
     if (saves == Saves::output) node->saved_output = out.storage();
     node->first_order_only = first_order;
     if (anomaly_enabled.load(std::memory_order_relaxed) && !layer_frames.empty())
@@ -303,11 +372,11 @@ void detail::add_node(const char* name, Tensor& out, std::vector<Tensor> inputs,
 std::vector<std::shared_ptr<Node>> graph_nodes(const std::vector<Tensor>& roots, const char* who) {
     std::vector<std::shared_ptr<Node>> order;
     // Every node reachable from the roots, found with an explicit stack (no recursion).
-    std::unordered_set<Node*> seen;
+    NodeSet seen;
     std::vector<std::shared_ptr<Node>> stack;
     for (const Tensor& r : roots) {
         const std::shared_ptr<Node>& top = r.impl()->grad_fn;
-        if (top && seen.insert(top.get()).second) stack.push_back(top);
+        if (top && seen.insert(top.get())) stack.push_back(top);
     }
     while (!stack.empty()) {
         std::shared_ptr<Node> n = std::move(stack.back());
@@ -320,7 +389,7 @@ std::vector<std::shared_ptr<Node>> graph_nodes(const std::vector<Tensor>& roots,
         for (const Tensor& in : n->inputs) {
             if (!in.defined()) continue;  // an absent optional input
             const std::shared_ptr<Node>& child = in.impl()->grad_fn;
-            if (child && seen.insert(child.get()).second) stack.push_back(child);
+            if (child && seen.insert(child.get())) stack.push_back(child);
         }
         order.push_back(std::move(n));
     }

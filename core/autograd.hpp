@@ -14,13 +14,18 @@
 
 #include <concepts>
 #include <cstdint>
+#include <cstddef>
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
+#include "core/pool.hpp"
 #include "core/tensor.hpp"
 
 namespace xg::autograd {
@@ -31,18 +36,81 @@ using Tensors = std::vector<Tensor>;
 // (gradient of the output, the output itself) -> gradients of the inputs. The output is passed
 // only to ops that asked to save it (see record); it shares the output's values, and under
 // create_graph it carries this node as its grad_fn, so a derivative taken from it is recorded.
-using BackwardFn = std::function<Tensors(Tensor grad_output, const Tensor& output)>;
+// Like std::function<Tensors(Tensor, const Tensor&)>, except that the closure lives in one block
+// from the per-thread cache (core/pool.hpp): std::function put every closure larger than two
+// pointers on the heap, and a step records hundreds of them.
+class BackwardFn {
+public:
+    BackwardFn() = default;
+    template <class F>
+    explicit BackwardFn(F&& f) : holder_(make_holder(std::forward<F>(f))) {}
+    BackwardFn(BackwardFn&& other) noexcept : holder_(std::exchange(other.holder_, nullptr)) {}
+    BackwardFn& operator=(BackwardFn&& other) noexcept {
+        if (this != &other) {
+            reset();
+            holder_ = std::exchange(other.holder_, nullptr);
+        }
+        return *this;
+    }
+    BackwardFn& operator=(std::nullptr_t) noexcept {
+        reset();
+        return *this;
+    }
+    ~BackwardFn() { reset(); }
+    explicit operator bool() const { return holder_ != nullptr; }
+    Tensors operator()(Tensor grad_output, const Tensor& output) const {
+        return holder_->call(std::move(grad_output), output);
+    }
+
+private:
+    struct Holder {
+        virtual Tensors call(Tensor g, const Tensor& y) = 0;
+        virtual void destroy() noexcept = 0;  // destructs and returns the block
+
+    protected:
+        ~Holder() = default;
+    };
+    template <class F>
+    struct Impl final : Holder {
+        F f;
+        explicit Impl(F fn) : f(std::move(fn)) {}
+        Tensors call(Tensor g, const Tensor& y) override { return f(std::move(g), y); }
+        void destroy() noexcept override {
+            this->~Impl();
+            xg::detail::pool_free(this, sizeof(Impl));
+        }
+    };
+    template <class F>
+    static Holder* make_holder(F&& f) {
+        using Stored = Impl<std::decay_t<F>>;
+        void* block = xg::detail::pool_allocate(sizeof(Stored));
+        try {
+            return new (block) Stored(std::forward<F>(f));
+        } catch (...) {
+            xg::detail::pool_free(block, sizeof(Stored));
+            throw;
+        }
+    }
+    void reset() noexcept {
+        if (holder_) std::exchange(holder_, nullptr)->destroy();
+    }
+    Holder* holder_ = nullptr;
+};
+
+// A node's inputs and which of them need a gradient, in blocks from the per-thread cache.
+using NodeInputs = std::vector<Tensor, xg::detail::PoolAllocator<Tensor>>;
+using InputMask = std::vector<bool, xg::detail::PoolAllocator<bool>>;
 
 struct Node {
-    Node(const char* name, std::vector<Tensor> inputs, BackwardFn fn, Shape out_shape);
+    Node(const char* name, NodeInputs inputs, BackwardFn fn, Shape out_shape);
     ~Node();
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
 
-    const char* name;              // the op: "mul", "matmul", ...
-    std::uint64_t seq;             // recording order
-    std::vector<Tensor> inputs;    // an absent optional input (a bias) is an undefined Tensor
-    std::vector<bool> needs_grad;  // per input, fixed when recorded
+    const char* name;      // the op: "mul", "matmul", ...
+    std::uint64_t seq;     // recording order
+    NodeInputs inputs;     // an absent optional input (a bias) is an undefined Tensor
+    InputMask needs_grad;  // per input, fixed when recorded
     BackwardFn backward;
     Shape out_shape;
     std::shared_ptr<Array> saved_output;  // the output's values, for ops that asked to keep them
@@ -66,11 +134,11 @@ bool will_record(const std::vector<Tensor>& inputs);
 
 namespace detail {
 enum class Saves { nothing, output };
-void add_node(const char* name, Tensor& out, std::vector<Tensor> inputs, BackwardFn fn, Saves saves, bool first_order);
+void add_node(const char* name, Tensor& out, NodeInputs inputs, BackwardFn fn, Saves saves, bool first_order);
 
 // Accepts fn(Tensor g) or fn(Tensor g, const Tensor& y); the second form saves the output.
 template <class F>
-void record_impl(const char* name, Tensor& out, std::vector<Tensor>&& inputs, F&& fn, bool first_order) {
+void record_impl(const char* name, Tensor& out, NodeInputs&& inputs, F&& fn, bool first_order) {
     if constexpr (std::is_invocable_v<F&, Tensor, const Tensor&>) {
         add_node(name, out, std::move(inputs), BackwardFn(std::forward<F>(fn)), Saves::output, first_order);
     } else {
@@ -91,11 +159,12 @@ void record_impl(const char* name, Tensor& out, std::vector<Tensor>&& inputs, F&
 // copied) and handed back to fn — for ops whose derivative is cheapest from the result (exp, tanh).
 template <class F>
 void record(const char* name, Tensor& out, std::initializer_list<Tensor> inputs, F&& fn) {
-    if (will_record(inputs)) detail::record_impl(name, out, std::vector<Tensor>(inputs), std::forward<F>(fn), false);
+    if (will_record(inputs)) detail::record_impl(name, out, NodeInputs(inputs), std::forward<F>(fn), false);
 }
 template <class F>
 void record(const char* name, Tensor& out, const std::vector<Tensor>& inputs, F&& fn) {
-    if (will_record(inputs)) detail::record_impl(name, out, std::vector<Tensor>(inputs), std::forward<F>(fn), false);
+    if (will_record(inputs))
+        detail::record_impl(name, out, NodeInputs(inputs.begin(), inputs.end()), std::forward<F>(fn), false);
 }
 
 // As record, for a fused op whose backward is a hand-written kernel on raw values (convolution,
@@ -104,8 +173,15 @@ void record(const char* name, Tensor& out, const std::vector<Tensor>& inputs, F&
 // op (PyTorch's once_differentiable). Plain first-order training is unaffected.
 template <class F>
 void record_first_order(const char* name, Tensor& out, std::initializer_list<Tensor> inputs, F&& fn) {
-    if (will_record(inputs)) detail::record_impl(name, out, std::vector<Tensor>(inputs), std::forward<F>(fn), true);
+    if (will_record(inputs)) detail::record_impl(name, out, NodeInputs(inputs), std::forward<F>(fn), true);
 }
+
+// Inside a backward function: whether this pass wants the gradient of input i, as PyTorch's
+// ctx.needs_input_grad. False for an input that doesn't require grad and, in grad(), for an input
+// with no path to the tensors asked for: grad({u}, {x}) through linear(x, w, b) wants only x's
+// gradient, so w's product and b's sum are skipped (a PINN's u' and u'' are such passes). A
+// gradient computed anyway is dropped. Outside a backward function it is true.
+bool needs_input_grad(std::size_t i);
 
 // The nodes of the graph behind `roots`, in the order they ran (empty for leaves). `who` names
 // the caller in the error for a graph that an earlier backward() has freed.

@@ -24,5 +24,7 @@ void relu(std::size_t n, const float* a, float* out);                           
 void relu_backward(std::size_t n, const float* g, const float* a, float* out);     // a <= 0 ? 0 : g
 void tanh_backward(std::size_t n, const float* g, const float* y, float* out);     // g·(1 - y²)
 void sigmoid_backward(std::size_t n, const float* g, const float* y, float* out);  // g·y·(1 - y)
+// tanh(a), bit for bit what xt::tanh gave on SSE (xsimd's algorithm, lane by lane), at any width.
+void tanh(std::size_t n, const float* a, float* out);
 
 }  // namespace xg::kernels

@@ -36,8 +36,8 @@ Tensor relu_backward(const Tensor& g, const Tensor& a) {
 Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
     Tensor out(zip(kernels::sigmoid_backward, g, y));
     record("sigmoid_backward", out, {g, y}, [g, y](Tensor gg) {
-        return Tensors{g.requires_grad() ? sigmoid_backward(gg, y) : Tensor(),
-                       y.requires_grad() ? gg * g * (1.0f - y * 2.0f) : Tensor()};
+        return Tensors{needs_input_grad(0) ? sigmoid_backward(gg, y) : Tensor(),
+                       needs_input_grad(1) ? gg * g * (1.0f - y * 2.0f) : Tensor()};
     });
     return out;
 }
@@ -46,8 +46,8 @@ Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
 Tensor tanh_backward(const Tensor& g, const Tensor& y) {
     Tensor out(zip(kernels::tanh_backward, g, y));
     record("tanh_backward", out, {g, y}, [g, y](Tensor gg) {
-        return Tensors{g.requires_grad() ? tanh_backward(gg, y) : Tensor(),
-                       y.requires_grad() ? gg * g * y * -2.0f : Tensor()};
+        return Tensors{needs_input_grad(0) ? tanh_backward(gg, y) : Tensor(),
+                       needs_input_grad(1) ? gg * g * y * -2.0f : Tensor()};
     });
     return out;
 }
@@ -57,9 +57,8 @@ Tensor tanh_backward(const Tensor& g, const Tensor& y) {
 // max(a, 0), NaN kept (NaN is never below 0).  d/da = g where a > 0 or a is NaN; relu's gradient
 // at exactly 0 is 0, as in PyTorch.
 Tensor relu(const Tensor& a) {
-    Array y = Array::from_shape(a.shape());
-    kernels::relu(a.numel(), a.data().data(), y.data());
-    Tensor out(std::move(y));
+    Tensor out = empty_tensor(a.shape());
+    kernels::relu(a.numel(), a.data().data(), out.data().data());
     record("relu", out, {a}, [a](Tensor g) { return Tensors{relu_backward(g, a)}; });
     return out;
 }
@@ -73,7 +72,8 @@ Tensor sigmoid(const Tensor& a) {
 
 // tanh(a).  d/da = g * (1 - y²), from the saved result y.
 Tensor tanh(const Tensor& a) {
-    Tensor out(Array(xt::tanh(a.data())));
+    Tensor out = empty_tensor(a.shape());
+    kernels::tanh(a.numel(), a.data().data(), out.data().data());
     record("tanh", out, {a}, [](Tensor g, const Tensor& y) { return Tensors{tanh_backward(g, y)}; });
     return out;
 }

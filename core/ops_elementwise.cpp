@@ -14,13 +14,13 @@ using namespace detail;
 namespace {
 // a op b: equal shapes in one vectorised pass, other shapes broadcast by xtensor.
 template <class Broadcast>
-Array binary(kernels::PairKernel kernel, const Tensor& a, const Tensor& b, Broadcast&& broadcast) {
-    return a.shape() == b.shape() ? zip(kernel, a, b) : Array(broadcast(a.data(), b.data()));
+Tensor binary(kernels::PairKernel kernel, const Tensor& a, const Tensor& b, Broadcast&& broadcast) {
+    return a.shape() == b.shape() ? zip(kernel, a, b) : Tensor(Array(broadcast(a.data(), b.data())));
 }
 // a·s or a + s in one vectorised pass.
-Array scalar(void (*kernel)(std::size_t, const float*, float, float*), const Tensor& a, float s) {
-    Array out = Array::from_shape(a.shape());
-    kernel(out.size(), a.data().data(), s, out.data());
+Tensor scalar(void (*kernel)(std::size_t, const float*, float, float*), const Tensor& a, float s) {
+    Tensor out = empty_tensor(a.shape());
+    kernel(out.numel(), a.data().data(), s, out.data().data());
     return out;
 }
 }  // namespace
@@ -29,10 +29,9 @@ Array scalar(void (*kernel)(std::size_t, const float*, float, float*), const Ten
 Tensor add(const Tensor& a, const Tensor& b) {
     broadcast_shapes("add", a.shape(), b.shape());
     Tensor out(binary(kernels::add, a, b, [](const Array& x, const Array& y) { return x + y; }));
-    record("add", out, {a, b},
-           [sa = a.shape(), sb = b.shape(), na = a.requires_grad(), nb = b.requires_grad()](Tensor g) {
-               return Tensors{na ? sum_to(g, sa) : Tensor(), nb ? sum_to(g, sb) : Tensor()};
-           });
+    record("add", out, {a, b}, [sa = a.shape(), sb = b.shape()](Tensor g) {
+        return Tensors{needs_input_grad(0) ? sum_to(g, sa) : Tensor(), needs_input_grad(1) ? sum_to(g, sb) : Tensor()};
+    });
     return out;
 }
 
@@ -40,10 +39,10 @@ Tensor add(const Tensor& a, const Tensor& b) {
 Tensor sub(const Tensor& a, const Tensor& b) {
     broadcast_shapes("sub", a.shape(), b.shape());
     Tensor out(binary(kernels::sub, a, b, [](const Array& x, const Array& y) { return x - y; }));
-    record("sub", out, {a, b},
-           [sa = a.shape(), sb = b.shape(), na = a.requires_grad(), nb = b.requires_grad()](Tensor g) {
-               return Tensors{na ? sum_to(g, sa) : Tensor(), nb ? sum_to(neg(g), sb) : Tensor()};
-           });
+    record("sub", out, {a, b}, [sa = a.shape(), sb = b.shape()](Tensor g) {
+        return Tensors{needs_input_grad(0) ? sum_to(g, sa) : Tensor(),
+                       needs_input_grad(1) ? sum_to(neg(g), sb) : Tensor()};
+    });
     return out;
 }
 
@@ -52,8 +51,8 @@ Tensor mul(const Tensor& a, const Tensor& b) {
     broadcast_shapes("mul", a.shape(), b.shape());
     Tensor out(binary(kernels::mul, a, b, [](const Array& x, const Array& y) { return x * y; }));
     record("mul", out, {a, b}, [a, b](Tensor g) {
-        return Tensors{a.requires_grad() ? sum_to(g * b, a.shape()) : Tensor(),
-                       b.requires_grad() ? sum_to(g * a, b.shape()) : Tensor()};
+        return Tensors{needs_input_grad(0) ? sum_to(g * b, a.shape()) : Tensor(),
+                       needs_input_grad(1) ? sum_to(g * a, b.shape()) : Tensor()};
     });
     return out;
 }
@@ -63,8 +62,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
     broadcast_shapes("div", a.shape(), b.shape());
     Tensor out(binary(kernels::div, a, b, [](const Array& x, const Array& y) { return x / y; }));
     record("div", out, {a, b}, [a, b](Tensor g) {
-        return Tensors{a.requires_grad() ? sum_to(g / b, a.shape()) : Tensor(),
-                       b.requires_grad() ? sum_to(-g * a / (b * b), b.shape()) : Tensor()};
+        return Tensors{needs_input_grad(0) ? sum_to(g / b, a.shape()) : Tensor(),
+                       needs_input_grad(1) ? sum_to(-g * a / (b * b), b.shape()) : Tensor()};
     });
     return out;
 }
@@ -152,12 +151,12 @@ Tensor pow(const Tensor& a, const Tensor& b) {
         const auto A = xt::broadcast(a.data(), y.shape());
         const auto B = xt::broadcast(b.data(), y.shape());
         Tensor da, db;
-        if (a.requires_grad()) {
+        if (needs_input_grad(0)) {
             const Array b_zero = xt::cast<float>(xt::equal(B, 0.0f));
             const Tensor base = xt::any(b_zero) ? ones_where(a, b_zero) : a;
             da = sum_to(g * b * pow(base, b - 1.0f), a.shape());
         }
-        if (b.requires_grad()) {
+        if (needs_input_grad(1)) {
             const Array a_zero = xt::cast<float>(xt::equal(A, 0.0f) && xt::greater_equal(B, 0.0f));
             const Tensor base = xt::any(a_zero) ? ones_where(a, a_zero) : a;
             db = sum_to(g * y * log(base), b.shape());

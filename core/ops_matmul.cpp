@@ -28,14 +28,14 @@ Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
     const std::size_t m = a.shape()[r - (ta ? 1 : 2)], k = a.shape()[r - (ta ? 2 : 1)];
     const std::size_t kb = b.shape()[r - (tb ? 1 : 2)], n = b.shape()[r - (tb ? 2 : 1)];
     if (k != kb) mismatch(a, b, k, kb);
-    Array c = Array::from_shape(r == 3 ? Shape{batch, m, n} : Shape{m, n});
+    Tensor out = empty_tensor(r == 3 ? Shape{batch, m, n} : Shape{m, n});
+    float* c = out.data().data();
     for (std::size_t i = 0; i < batch; ++i)
-        gemm(ta, tb, m, n, k, a.data().data() + i * m * k, b.data().data() + i * k * n, c.data() + i * m * n);
-    Tensor out(std::move(c));
+        gemm(ta, tb, m, n, k, a.data().data() + i * m * k, b.data().data() + i * k * n, c + i * m * n);
     record("matmul", out, {a, b}, [a, b, ta, tb](Tensor g) {
         Tensor da, db;
-        if (a.requires_grad()) da = ta ? (tb ? mm(b, g, true, true) : mm(b, g, false, true)) : mm(g, b, false, !tb);
-        if (b.requires_grad()) db = tb ? (ta ? mm(g, a, true, true) : mm(g, a, true, false)) : mm(a, g, !ta, false);
+        if (needs_input_grad(0)) da = ta ? (tb ? mm(b, g, true, true) : mm(b, g, false, true)) : mm(g, b, false, !tb);
+        if (needs_input_grad(1)) db = tb ? (ta ? mm(g, a, true, true) : mm(g, a, true, false)) : mm(a, g, !ta, false);
         return Tensors{da, db};
     });
     return out;
@@ -120,17 +120,17 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) {
                        std::vector<std::int64_t>(out_shape.begin(), out_shape.end()));
     }
     const std::size_t batch = x.shape()[0];
-    Array y = Array::from_shape({batch, out_f});
+    Tensor out = empty_tensor({batch, out_f});
+    float* y = out.data().data();
     if (bias.defined()) {
         const float* b = bias.data().data();
-        for (std::size_t r = 0; r < batch; ++r) std::copy(b, b + out_f, y.data() + r * out_f);
+        for (std::size_t r = 0; r < batch; ++r) std::copy(b, b + out_f, y + r * out_f);
     }
-    gemm(false, true, batch, out_f, in_f, x.data().data(), w.data().data(), y.data(), bias.defined());
-    Tensor out(std::move(y));
+    gemm(false, true, batch, out_f, in_f, x.data().data(), w.data().data(), y, bias.defined());
     record("linear", out, {x, w, bias}, [x, w, bias](Tensor g) {
-        return Tensors{x.requires_grad() ? mm(g, w, false, false) : Tensor(),
-                       w.requires_grad() ? mm(g, x, true, false) : Tensor(),
-                       bias.requires_grad() ? sum(g, 0) : Tensor()};
+        return Tensors{needs_input_grad(0) ? mm(g, w, false, false) : Tensor(),
+                       needs_input_grad(1) ? mm(g, x, true, false) : Tensor(),
+                       needs_input_grad(2) ? sum(g, 0) : Tensor()};
     });
     return out;
 }

@@ -1,6 +1,8 @@
 // Broadcasting and dim helpers used by every op family.
 #include "core/ops_util.hpp"
 
+#include "core/pool.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -39,9 +41,13 @@ Array sum_to(const Array& g, const Shape& shape) {
     return r;
 }
 
-Array zip(void (*kernel)(std::size_t, const float*, const float*, float*), const Tensor& a, const Tensor& b) {
-    Array out = Array::from_shape(a.shape());
-    kernel(out.size(), a.data().data(), b.data().data(), out.data());
+Tensor empty_tensor(const Shape& shape) {
+    return Tensor::from_storage(std::allocate_shared<Array>(PoolAllocator<Array>(), shape));
+}
+
+Tensor zip(void (*kernel)(std::size_t, const float*, const float*, float*), const Tensor& a, const Tensor& b) {
+    Tensor out = empty_tensor(a.shape());
+    kernel(out.numel(), a.data().data(), b.data().data(), out.data().data());
     return out;
 }
 

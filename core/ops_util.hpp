@@ -11,6 +11,7 @@
 
 namespace xg::detail {
 
+using autograd::needs_input_grad;
 using autograd::record;
 using autograd::record_first_order;
 using autograd::Tensors;
@@ -32,9 +33,14 @@ Tensor expand_to(const Tensor& g, const Shape& shape);
 // else holds g, its values are moved, not copied; otherwise a recorded reshape.
 Tensor reshaped_to(Tensor g, const Shape& shape);
 
-// kernel(a, b) over two tensors of one shape, into a new array: the elementwise ops' one
+// A new tensor of `shape` whose values are left for an op to write, made in place: building an
+// Array and moving it into a Tensor copied its shape and strides once more per op, a visible
+// cost on small tensors (the PINN step makes about 160).
+Tensor empty_tensor(const Shape& shape);
+
+// kernel(a, b) over two tensors of one shape, into a new tensor: the elementwise ops' one
 // vectorised pass (core/kernels.hpp).
-Array zip(void (*kernel)(std::size_t, const float*, const float*, float*), const Tensor& a, const Tensor& b);
+Tensor zip(void (*kernel)(std::size_t, const float*, const float*, float*), const Tensor& a, const Tensor& b);
 
 // x clamped to [lo, hi] as torch.clamp: min(max(x, lo), hi), so hi wins when lo > hi; a NaN x
 // stays NaN and a NaN bound is ignored (torch 1.13). clamp and clamp_ share it.

@@ -8,6 +8,7 @@
 
 #include "core/autograd.hpp"
 #include "core/ops.hpp"
+#include "core/pool.hpp"
 #include "core/random.hpp"
 
 namespace xg {
@@ -27,14 +28,17 @@ const bool malloc_tuned = [] {
 }();
 }  // namespace
 
-Tensor::Tensor(Array data, bool requires_grad) : impl_(std::make_shared<TensorImpl>()) {
-    impl_->values = std::make_shared<Array>(std::move(data));
+// Handles and value holders come from the per-thread block cache (core/pool.hpp): a step frees
+// hundreds of them at once.
+Tensor::Tensor(Array data, bool requires_grad)
+    : impl_(std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>())) {
+    impl_->values = std::allocate_shared<Array>(detail::PoolAllocator<Array>(), std::move(data));
     impl_->requires_grad = requires_grad;
 }
 
 Tensor Tensor::from_storage(std::shared_ptr<Array> storage, std::shared_ptr<autograd::Node> grad_fn) {
     Tensor t;
-    t.impl_ = std::make_shared<TensorImpl>();
+    t.impl_ = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
     t.impl_->values = std::move(storage);
     t.impl_->grad_fn = std::move(grad_fn);
     return t;

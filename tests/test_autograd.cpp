@@ -202,6 +202,36 @@ TEST_CASE("grad: the Hessian of a quadratic ½xᵀAx + bᵀx is exactly (A + A�
     CHECK(H == expected);  // exact: every second derivative is a sum of products of A's entries by ½
 }
 
+TEST_CASE("grad: a backward function is asked only for the gradients the pass needs", "[autograd][grad2]") {
+    // w·x through a custom op that reports needs_input_grad: grad() with respect to x alone
+    // doesn't want w's gradient; backward() wants both; an input without requires_grad neither.
+    std::vector<std::vector<bool>> asked;
+    auto op = [&](const Tensor& w, const Tensor& x) {
+        Tensor out(w.data() * x.data());
+        autograd::record("scaled", out, {w, x}, [&asked, w, x](Tensor g) {
+            asked.push_back({autograd::needs_input_grad(0), autograd::needs_input_grad(1)});
+            return autograd::Tensors{g * x, g * w};  // both, even when one isn't wanted: it is dropped
+        });
+        return out;
+    };
+    Tensor w = Tensor::from({2}).requires_grad_(), x = Tensor::from({3}).requires_grad_();
+    CHECK(autograd::grad({sum(op(w, x))}, {x})[0].item() == 2.0f);
+    CHECK_FALSE(w.grad().defined());
+    sum(op(w, x)).backward();
+    CHECK(w.grad().item() == 3.0f);
+    CHECK(x.grad().item() == 2.0f);
+    sum(op(w, x.detach())).backward();
+    CHECK(w.grad().item() == 6.0f);
+    CHECK(asked == std::vector<std::vector<bool>>{{false, true}, {true, true}, {true, false}});
+    CHECK(autograd::needs_input_grad(0));  // outside a backward function
+    // Through linear, grad() with respect to the input alone (its weight and bias skipped) is still Σ_out W.
+    auto model = nn::Linear(3, 2);
+    Tensor in = Tensor::randn({4, 3}).requires_grad_();
+    Tensor gx = autograd::grad({sum(model(in))}, {in}, {.create_graph = true})[0];
+    CHECK(test::all_close(gx, Tensor::zeros({4, 3}) + sum(model.weight, 0)));
+    CHECK_FALSE(model.weight.grad().defined());
+}
+
 TEST_CASE("grad: a second-order pass through a first-order-only op names the op", "[autograd][grad2][errors]") {
     Tensor x = Tensor::randn({1, 1, 4, 4}).requires_grad_();
     Tensor w = Tensor::randn({2, 1, 3, 3}).requires_grad_();

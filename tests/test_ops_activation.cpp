@@ -1,7 +1,10 @@
 // Activations: forward values, gradients kept off kinks, and softmax stability for large logits.
 #include "helpers.hpp"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <numeric>
 
 using namespace xg;
@@ -59,4 +62,26 @@ TEST_CASE("log_softmax: logits around 1e3 give finite values and gradients", "[o
 TEST_CASE("softmax: a dim out of range throws", "[ops][errors]") {
     CHECK_THROWS_WITH(softmax(Tensor::ones({2, 3}), 2), Catch::Contains("softmax: dim 2") && Catch::Contains("[2, 3]"));
     CHECK_THROWS_WITH(log_softmax(Tensor::ones({2, 3}), -3), Catch::Contains("log_softmax: dim -3"));
+}
+
+TEST_CASE("tanh: the vectorised kernel gives xt::tanh's bits for every value and tensor size", "[ops][tanh]") {
+    // A sweep over [-12, 12] (both branches of the algorithm, the switch at 0.625 and saturation),
+    // tiny and huge magnitudes, infinities and zeros; then each size 0..9 for the scalar tail.
+    std::vector<float> values;
+    for (int i = -1'200'000; i <= 1'200'000; ++i) values.push_back(static_cast<float>(i) * 1e-5f);
+    for (float v : {0.625f, std::nextafter(0.625f, 0.0f), 1e-30f, 1e-45f, 44.0f, 88.0f, 1e30f, 3e38f, -0.0f,
+                    std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()})
+        values.insert(values.end(), {v, -v});
+    while (values.size() % 4) values.push_back(0.5f);
+    for (std::size_t n : {values.size(), std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{5},
+                          std::size_t{6}, std::size_t{7}, std::size_t{9}}) {
+        const Tensor a = Tensor::from_values({n}, values.data() + (n < 10 ? 1'200'005 : 0));
+        const Array expected = xt::tanh(a.data());
+        const Array got = tanh(a).data();
+        std::size_t differing = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            differing += std::bit_cast<std::uint32_t>(got(i)) != std::bit_cast<std::uint32_t>(expected(i));
+        CHECK(differing == 0);
+    }
+    CHECK(std::isnan(tanh(Tensor::full({8}, std::nanf(""))).data()(5)));  // NaN stays NaN
 }
