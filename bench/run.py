@@ -5,9 +5,12 @@ takes the median of --rounds runs, and prints one markdown table with the ratios
     cmake -S . -B build/release -DXGRAD_BUILD_BENCH=ON && cmake --build build/release -j
     cmake -S bench/libtorch -B build/libtorch && cmake --build build/libtorch -j   # needs libtorch-dev
     /usr/bin/python3 bench/run.py                                                   # needs python3-torch
+    /usr/bin/python3 bench/run.py --only cnn --only ddp --rounds 1 --quick          # does every row run?
 
-Thread counts: each run gets OMP_NUM_THREADS and OPENBLAS_NUM_THREADS equal to its --threads,
-and every framework is told the same count. OPENBLAS_CORETYPE is left as the environment sets it.
+A missing peer (no libtorch build, no importable torch, no bench_ddp or mpirun) is said once and
+its columns are left empty ("-", or nan in the older tables). Thread counts: each run gets OMP_NUM_THREADS and
+OPENBLAS_NUM_THREADS equal to its --threads, and every framework is told the same count.
+OPENBLAS_CORETYPE is left as the environment sets it.
 """
 import argparse
 import json
@@ -15,6 +18,9 @@ import math
 import os
 import re
 import statistics
+import shutil
+import signal
+import socket
 import subprocess
 import sys
 
@@ -22,9 +28,21 @@ here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(here)
 
 
-def run(cmd, threads):
+def run(cmd, threads, limit=1800):
+    """cmd's RESULT lines as {key: value}. A run that fails, or is still going after `limit` seconds
+    (a hung rank, say), ends this script with its command and the end of its stderr."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    # Its own process group, so that a timeout also ends what it started (mpirun's ranks, mp.spawn's).
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        sys.exit("run.py: %s was still running after %d s; ended it. Its stderr:\n%s" % (" ".join(cmd), limit, err[-2000:]))
+    if proc.returncode != 0:
+        sys.exit("run.py: %s exited with status %d:\n%s" % (" ".join(cmd), proc.returncode, err[-2000:]))
     results = {}
     for line in out.splitlines():
         if line.startswith("RESULT "):
@@ -60,18 +78,141 @@ def check_ops(binary):
     print("bench_ops: %d rows read, the same as the peers'" % len(got))
 
 
+class Row(dict):
+    """Medians by key; nan for a key no run gave (a peer that was skipped)."""
+
+    def __missing__(self, key):
+        return float("nan")
+
+
 def medians(runs):
-    keys = runs[0].keys()
-    return {k: statistics.median(r[k] for r in runs) for k in keys}
+    if not runs:
+        return Row()
+    return Row({k: statistics.median(r[k] for r in runs) for k in runs[0].keys()})
+
+
+def torch_missing(py):
+    """Why `py` can't import torch (the reason, one line), or None when it can."""
+    done = subprocess.run([py, "-c", "import torch"], capture_output=True, text=True)
+    if done.returncode == 0:
+        return None
+    lines = done.stderr.strip().splitlines()
+    return lines[-1] if lines else "exit status %d" % done.returncode
+
+
+def free_port():
+    """A TCP port nobody listens on now, for gloo's rendezvous: a fixed one (bench_ddp.py's default)
+    may be another job's, whose ranks ours would then wait for."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cell(fmt, value):
+    """A table cell: `fmt % value`, or "-" for a peer that was skipped (nan)."""
+    return "-" if math.isnan(value) else fmt % value
+
+
+def skipped(what, why):
+    print("run.py: %s skipped: %s" % (what, why), flush=True)
+
+
+def cnn_rows(a, xg_bench, lt_bench, py, have_pt):
+    """mnist_cnn's network at batch 64 and 256 and the ResNet example's at its default batch (128),
+    1 and 2 threads; xgrad, libtorch and PyTorch alternately, the median of --rounds each."""
+    timing = ["--warmup", "1", "--windows", "2", "--window", "256"] if a.quick else []
+    have_lt = os.path.exists(lt_bench("bench_cnn"))
+    if not have_lt:
+        skipped("libtorch (CNN rows)", "no %s (build bench/libtorch)" % lt_bench("bench_cnn"))
+    print("\n### CNN training throughput (samples/s, steady state: the median of %s timed windows after a warm-up; "
+          "median of %d rounds)\n" % ("2 short" if a.quick else "5", a.rounds))
+    print("| network | batch | threads | xgrad | libtorch | PyTorch | xgrad / libtorch | xgrad / PyTorch "
+          "| xgrad 2 threads / 1 | xgrad ms per step | peak RSS MB: xgrad, libtorch, PyTorch |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    one_thread = {}
+    for model, batches in (("cnn", (64, 256)), ("resnet", (128,))):
+        for batch in batches:
+            for threads in (1, 2):
+                runs = {"xgrad": [], "libtorch": [], "pytorch": []}
+                for _ in range(a.rounds):
+                    runs["xgrad"].append(run([xg_bench("bench_cnn"), "--model", model, "--data", a.data, "--batch-size",
+                                              str(batch), "--threads", str(threads)] + timing, threads))
+                    if have_lt:
+                        runs["libtorch"].append(run([lt_bench("bench_cnn"), a.data, model, str(batch), str(threads)] +
+                                                    timing[1::2], threads))
+                    if have_pt:
+                        runs["pytorch"].append(run([py, os.path.join(here, "pytorch", "bench_cnn.py"), "--model", model,
+                                                    "--data", a.data, "--batch-size", str(batch), "--threads",
+                                                    str(threads)] + timing, threads))
+                x, l, t = medians(runs["xgrad"]), medians(runs["libtorch"]), medians(runs["pytorch"])
+                counts = {name: r["parameters"] for name, r in (("xgrad", x), ("libtorch", l), ("PyTorch", t)) if r}
+                if len(set(counts.values())) > 1:
+                    sys.exit("run.py: the %s networks differ: parameters %s" % (model, counts))
+                if threads == 1:
+                    one_thread[model, batch] = x["samples_per_s"]
+                    scaling = ""
+                else:
+                    scaling = "%.2fx" % (x["samples_per_s"] / one_thread[model, batch])
+                name = "mnist_cnn" if model == "cnn" else "ResNet 16-32-64"
+                print("| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s, %s, %s |" % (
+                    name, batch, threads, cell("%.0f", x["samples_per_s"]), cell("%.0f", l["samples_per_s"]),
+                    cell("%.0f", t["samples_per_s"]), cell("%.2fx", x["samples_per_s"] / l["samples_per_s"]),
+                    cell("%.2fx", x["samples_per_s"] / t["samples_per_s"]), scaling, cell("%.1f", x["ms_per_step"]),
+                    cell("%.0f", x["max_rss_mb"]), cell("%.0f", l["max_rss_mb"]), cell("%.0f", t["max_rss_mb"])), flush=True)
+
+
+def ddp_rows(a, xg_bench, py, have_pt):
+    """bench_ddp on 1 rank and under mpirun on 2, bench/pytorch/bench_ddp.py --world 1 and 2
+    (gloo), at per-rank batch 64 and 256, alternately, the median of --rounds each; one OpenBLAS
+    thread per rank."""
+    binary = xg_bench("bench_ddp")
+    if not os.path.exists(binary):
+        return skipped("DDP rows", "no %s (xgrad::distributed is built when CMake finds MPI: "
+                       "apt-get install libopenmpi-dev openmpi-bin)" % binary)
+    mpirun = shutil.which("mpirun")
+    if not mpirun:
+        return skipped("DDP rows", "no mpirun on PATH (apt-get install openmpi-bin)")
+    launch = [mpirun, "--oversubscribe"] + (["--allow-run-as-root"] if os.geteuid() == 0 else []) + ["-np", "2"]
+    timing = ["--steps", "10", "--repeats", "1"] if a.quick else ["--steps", "50", "--repeats", "3"]
+    print("\n### Data-parallel training: 784-256-128-10, cross-entropy, SGD, synthetic data, 1 thread per rank "
+          "(samples/s of all ranks, median of %d rounds)\n" % a.rounds)
+    print("| per-rank batch | xgrad 1 rank | xgrad 2 ranks | scaling efficiency | averaging share | PyTorch 1 rank "
+          "| PyTorch DDP 2 ranks (gloo) | PyTorch averaging share | xgrad 2 ranks / PyTorch DDP "
+          "| all_reduce ms: xgrad, gloo |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for batch in (64, 256):
+        args = ["--batch", str(batch)] + timing
+        runs = {"x1": [], "x2": [], "t1": [], "t2": []}
+        for _ in range(a.rounds):
+            runs["x1"].append(run([binary] + args, 1))
+            runs["x2"].append(run(launch + [binary] + args, 1, limit=600))
+            if have_pt:
+                for world in (1, 2):
+                    runs["t%d" % world].append(run([py, os.path.join(here, "pytorch", "bench_ddp.py"), "--world",
+                                                    str(world), "--port", str(free_port())] + args, 1, limit=600))
+        x1, x2, t1, t2 = (medians(runs[k]) for k in ("x1", "x2", "t1", "t2"))
+        print("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s, %s |" % (
+            batch, cell("%.0f", x1["samples_per_s"]), cell("%.0f", x2["samples_per_s"]),
+            cell("%.0f%%", 100 * x2["samples_per_s"] / (2 * x1["samples_per_s"])), cell("%.0f%%", 100 * x2["averaging_share"]),
+            cell("%.0f", t1["samples_per_s"]), cell("%.0f", t2["samples_per_s"]), cell("%.0f%%", 100 * t2["averaging_share"]),
+            cell("%.2fx", x2["samples_per_s"] / t2["samples_per_s"]), cell("%.2f", x2["allreduce_ms"]),
+            cell("%.2f", t2["allreduce_ms"])), flush=True)
+    print("\nScaling efficiency: 2-rank samples/s over twice the 1-rank figure. Averaging share: (step - step under "
+          "no_sync()) / step, waiting for the slower rank included. all_reduce: one of all %.0f gradients, 2 ranks."
+          % x2["allreduce_floats"])
 
 
 def main():
+    sections = ["mlp", "cnn", "overhead", "ops", "pinn", "ddp"]
     p = argparse.ArgumentParser()
     p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--build", default=os.path.join(root, "build", "release"))
     p.add_argument("--libtorch-build", default=os.path.join(root, "build", "libtorch"))
-    p.add_argument("--only", choices=["mlp", "overhead", "ops", "pinn"], action="append")
+    p.add_argument("--only", choices=sections, action="append", help="these sections only (repeatable); default: all")
+    p.add_argument("--quick", action="store_true",
+                   help="short timing for the cnn and ddp rows (a few steps): checks that every row runs, "
+                        "measures nothing")
     p.add_argument("--baseline", metavar="BUILD",
                    help="an older xgrad build tree: its bench_mlp and bench_overhead run alternately with this one's "
                         "(a before/after table for a change)")
@@ -79,11 +220,17 @@ def main():
     a = p.parse_args()
     if a.check_ops:
         return check_ops(a.check_ops)
-    only = a.only or ["mlp", "overhead", "ops", "pinn"]
+    only = a.only or sections
     py = sys.executable
     xg_bench = lambda name: os.path.join(a.build, "bench", name)
     lt_bench = lambda name: os.path.join(a.libtorch_build, "libtorch_" + name)
     have_lt = os.path.exists(lt_bench("bench_mlp"))
+    if not have_lt and set(only) & {"mlp", "overhead", "ops"}:
+        skipped("libtorch", "no %s (cmake -S bench/libtorch -B %s)" % (lt_bench("bench_mlp"), a.libtorch_build))
+    why_no_torch = torch_missing(py)
+    have_pt = why_no_torch is None
+    if not have_pt:
+        skipped("PyTorch", "%s -c 'import torch': %s" % (py, why_no_torch))
 
     if "mlp" in only:
         print("\n### MLP training throughput (samples/s, median of epochs 2-3, median of %d rounds)\n" % a.rounds)
@@ -99,11 +246,11 @@ def main():
                                                   str(batch), "--threads", str(threads)], threads))
                         if have_lt:
                             runs["libtorch"].append(run([lt_bench("bench_mlp"), a.data, arch, str(batch), str(threads), "3"], threads))
-                        runs["pytorch"].append(run([py, os.path.join(here, "pytorch", "bench_mlp.py"), "--data", a.data, "--arch",
-                                                    arch, "--batch-size", str(batch), "--threads", str(threads)], threads))
-                    x = medians(runs["xgrad"])
-                    t = medians(runs["pytorch"])
-                    l = medians(runs["libtorch"]) if have_lt else {"samples_per_s": float("nan"), "max_rss_mb": float("nan")}
+                        if have_pt:
+                            runs["pytorch"].append(run([py, os.path.join(here, "pytorch", "bench_mlp.py"), "--data", a.data,
+                                                        "--arch", arch, "--batch-size", str(batch), "--threads", str(threads)],
+                                                       threads))
+                    x, l, t = medians(runs["xgrad"]), medians(runs["libtorch"]), medians(runs["pytorch"])
                     print("| %s | %d | %d | %.0f | %.0f | %.0f | %.2fx | %.2fx | %.3f s | %.3f s | %.2fx | %.0f, %.0f, %.0f |" % (
                         arch, batch, threads, x["samples_per_s"], l["samples_per_s"], t["samples_per_s"],
                         x["samples_per_s"] / l["samples_per_s"], x["samples_per_s"] / t["samples_per_s"], x["epoch_s"],
@@ -119,9 +266,9 @@ def main():
             runs["xgrad"].append(run([xg_bench("bench_overhead")], 1))
             if have_lt:
                 runs["libtorch"].append(run([lt_bench("bench_overhead")], 1))
-            runs["pytorch"].append(run([py, os.path.join(here, "pytorch", "bench_overhead.py")], 1))
-        x, t = medians(runs["xgrad"]), medians(runs["pytorch"])
-        l = medians(runs["libtorch"]) if have_lt else {"us_per_step": float("nan")}
+            if have_pt:
+                runs["pytorch"].append(run([py, os.path.join(here, "pytorch", "bench_overhead.py")], 1))
+        x, l, t = medians(runs["xgrad"]), medians(runs["libtorch"]), medians(runs["pytorch"])
         print("| | xgrad | libtorch | PyTorch |\n| --- | ---: | ---: | ---: |")
         print("| µs per step | %.1f | %.1f | %.1f |" % (x["us_per_step"], l["us_per_step"], t["us_per_step"]))
         print("| xgrad speed-up | | %.1fx | %.1fx |" % (l["us_per_step"] / x["us_per_step"], t["us_per_step"] / x["us_per_step"]))
@@ -134,13 +281,19 @@ def main():
             runs["xgrad"].append(run([xg_bench("bench_pinn")], 1))
             if os.path.exists(lt_bench("bench_pinn")):
                 runs["libtorch"].append(run([lt_bench("bench_pinn")], 1))
-            runs["pytorch"].append(run([py, os.path.join(here, "pytorch", "bench_pinn.py")], 1))
-        x, t = medians(runs["xgrad"]), medians(runs["pytorch"])
-        l = medians(runs["libtorch"]) if runs["libtorch"] else {"steps_per_s": float("nan"), "max_rss_mb": float("nan")}
+            if have_pt:
+                runs["pytorch"].append(run([py, os.path.join(here, "pytorch", "bench_pinn.py")], 1))
+        x, l, t = medians(runs["xgrad"]), medians(runs["libtorch"]), medians(runs["pytorch"])
         print("| | xgrad | libtorch | PyTorch |\n| --- | ---: | ---: | ---: |")
         print("| steps per s | %.0f | %.0f | %.0f |" % (x["steps_per_s"], l["steps_per_s"], t["steps_per_s"]))
         print("| xgrad speed-up | | %.2fx | %.2fx |" % (x["steps_per_s"] / l["steps_per_s"], x["steps_per_s"] / t["steps_per_s"]))
         print("| peak RSS MB | %.0f | %.0f | %.0f |" % (x["max_rss_mb"], l["max_rss_mb"], t["max_rss_mb"]))
+
+    if "cnn" in only:
+        cnn_rows(a, xg_bench, lt_bench, py, have_pt)
+
+    if "ddp" in only:
+        ddp_rows(a, xg_bench, py, have_pt)
 
     if a.baseline:
         base = lambda name: os.path.join(a.baseline, "bench", name)
@@ -164,7 +317,7 @@ def main():
         print("\n### Single ops, forward + backward, 1 thread (µs, median of 5 runs: xgrad's of Google Benchmark's "
               "iteration count, the peers' of 2,000)\n")
         x = run_gbench([xg_bench("bench_ops")], 1)
-        t = run([py, os.path.join(here, "pytorch", "bench_ops.py")], 1)
+        t = run([py, os.path.join(here, "pytorch", "bench_ops.py")], 1) if have_pt else {}
         l = run([lt_bench("bench_ops")], 1) if have_lt else {}
         nan = float("nan")
         print("| op | xgrad | libtorch | PyTorch | libtorch / xgrad | PyTorch / xgrad |\n| --- | ---: | ---: | ---: | ---: | ---: |")
