@@ -11,7 +11,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <cmath>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -117,12 +119,32 @@ const float* columns(const float* x, const Window& g, Chunk ch) {
 }  // namespace
 
 XGRAD_TARGET_CLONES void im2col(const float* img, const Window& g, float* col, std::size_t ld) {
+    // Stride 1 with Wo = W ("same" padding: 5x5 pad 2, 3x3 pad 1): the in-image part of a row of
+    // cols is the image plane shifted by (i - pad, j - pad), read as one block; only the columns
+    // that wrapped around from the neighbouring image row are then set to the padding's zero.
+    const bool same = g.stride == 1 && g.Wo == g.W;
     for (std::size_t c = 0; c < g.C; ++c)
         for (std::size_t i = 0; i < g.kh; ++i)
             for (std::size_t j = 0; j < g.kw; ++j) {
                 float* row = col + ((c * g.kh + i) * g.kw + j) * ld;
                 const Span in = inside(g, j);
                 const std::size_t x0 = in.lo * g.stride + j - g.pad;  // the input column at ox = lo
+                if (same && in.lo < in.hi) {
+                    std::size_t oy0 = 0, oy1 = g.Ho;  // the output rows whose input row is in the image
+                    while (oy0 < g.Ho && input_row(g, oy0, i) < 0) ++oy0;
+                    while (oy1 > oy0 && input_row(g, oy1 - 1, i) < 0) --oy1;
+                    std::fill(row, row + oy0 * g.Wo, 0.0f);
+                    std::fill(row + oy1 * g.Wo, row + g.Ho * g.Wo, 0.0f);
+                    if (oy0 == oy1) continue;
+                    const auto y0 = static_cast<std::size_t>(input_row(g, oy0, i));
+                    std::memcpy(row + oy0 * g.Wo + in.lo, img + (c * g.H + y0) * g.W + x0,
+                                ((oy1 - oy0 - 1) * g.W + in.hi - in.lo) * sizeof(float));
+                    for (std::size_t oy = oy0; oy < oy1; ++oy) {
+                        std::fill(row + oy * g.Wo, row + oy * g.Wo + in.lo, 0.0f);
+                        std::fill(row + oy * g.Wo + in.hi, row + (oy + 1) * g.Wo, 0.0f);
+                    }
+                    continue;
+                }
                 for (std::size_t oy = 0; oy < g.Ho; ++oy, row += g.Wo) {
                     const std::ptrdiff_t y = input_row(g, oy, i);
                     if (y < 0 || in.lo == in.hi) {
@@ -222,6 +244,63 @@ void conv2d_backward(const float* x, const float* w, const float* G, std::size_t
             for (std::size_t n = 0; n < N; ++n) s += sum(G + (n * O + o) * L, L);
             gb[o] = static_cast<float>(s);
         }
+}
+
+namespace {
+
+// One plane. The 2x2 window at stride 2 (every pooling of mnist_cnn) is spelled out; the general
+// case clips each window to the image first, so its inner loops check nothing.
+XGRAD_TARGET_CLONES void max_pool_plane(const float* __restrict in, const Window& g, float* __restrict out,
+                                        std::uint32_t* __restrict picked) {
+    const auto take = [&](std::size_t k, float& best, std::uint32_t& at) {
+        if (in[k] > best || std::isnan(in[k])) {
+            best = in[k];
+            at = static_cast<std::uint32_t>(k);
+        }
+    };
+    if (g.kh == 2 && g.kw == 2 && g.stride == 2 && g.pad == 0) {
+        for (std::size_t oy = 0; oy < g.Ho; ++oy)
+            for (std::size_t ox = 0; ox < g.Wo; ++ox) {
+                const std::size_t k = 2 * oy * g.W + 2 * ox;
+                float best = -std::numeric_limits<float>::infinity();
+                std::uint32_t at = static_cast<std::uint32_t>(k);
+                take(k, best, at);
+                take(k + 1, best, at);
+                take(k + g.W, best, at);
+                take(k + g.W + 1, best, at);
+                out[oy * g.Wo + ox] = best;
+                picked[oy * g.Wo + ox] = at;
+            }
+        return;
+    }
+    const auto clip = [&](std::size_t o, std::size_t k, std::size_t size) {  // [first, last) of the window
+        const auto start = static_cast<std::ptrdiff_t>(o * g.stride) - static_cast<std::ptrdiff_t>(g.pad);
+        const auto end = std::min(start + static_cast<std::ptrdiff_t>(k), static_cast<std::ptrdiff_t>(size));
+        return std::pair<std::size_t, std::size_t>(static_cast<std::size_t>(std::max<std::ptrdiff_t>(start, 0)),
+                                                   static_cast<std::size_t>(end));
+    };
+    for (std::size_t oy = 0; oy < g.Ho; ++oy) {
+        const auto [y0, y1] = clip(oy, g.kh, g.H);
+        for (std::size_t ox = 0; ox < g.Wo; ++ox) {
+            const auto [x0, x1] = clip(ox, g.kw, g.W);
+            float best = -std::numeric_limits<float>::infinity();
+            std::uint32_t at = static_cast<std::uint32_t>(y0 * g.W + x0);
+            for (std::size_t y = y0; y < y1; ++y)
+                for (std::size_t x = x0; x < x1; ++x) take(y * g.W + x, best, at);
+            out[oy * g.Wo + ox] = best;
+            picked[oy * g.Wo + ox] = at;
+        }
+    }
+}
+
+}  // namespace
+
+void max_pool2d_forward(const float* in, const Window& g, std::size_t planes, float* out, std::uint32_t* picked) {
+    const std::size_t per_task = std::max<std::size_t>(1, planes / 8);  // 8 tasks: the split is the shape's alone
+    run_tasks((planes + per_task - 1) / per_task, [&](std::size_t t, bool) {
+        for (std::size_t p = t * per_task; p < std::min(planes, (t + 1) * per_task); ++p)
+            max_pool_plane(in + p * g.H * g.W, g, out + p * g.positions(), picked + p * g.positions());
+    });
 }
 
 XGRAD_TARGET_CLONES double sum(const float* p, std::size_t n) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 
 namespace xg::detail {
@@ -38,6 +39,12 @@ void conv2d_forward(const float* x, const float* w, const float* b, std::size_t 
 // [O, K], gb = Σ G over n and positions [O]. A null output is not computed.
 void conv2d_backward(const float* x, const float* w, const float* G, std::size_t N, std::size_t O, const Window& g,
                      float* gx, float* gw, float* gb);
+
+// out [planes, Ho, Wo]: the largest value of each window over in [planes, H, W] (padding is
+// -inf; a NaN is the maximum, the window's last NaN: PyTorch's `v > best || isnan(v)`), and in
+// picked the index within its plane of the element chosen (the window's first in-image element
+// when nothing beats -inf, as PyTorch).
+void max_pool2d_forward(const float* in, const Window& g, std::size_t planes, float* out, std::uint32_t* picked);
 
 // Σ of n floats in double, in a fixed order (eight interleaved partial sums, so it vectorises).
 double sum(const float* p, std::size_t n);

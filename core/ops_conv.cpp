@@ -4,6 +4,7 @@
 // im2col + two sgemms backward.
 // The backward passes are fused kernels on raw values: first-order only (record_first_order).
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -186,39 +187,19 @@ Tensor max_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::
     const Shape out_shape = pool2d_shape(x.shape(), kernel, stride, padding, "max_pool2d");
     if (stride == 0) stride = kernel;
     const Window g = geometry(x.shape(), out_shape, kernel, kernel, stride, padding);
-    const std::size_t planes = x.shape()[0] * g.C;
+    if (g.H * g.W > std::numeric_limits<std::uint32_t>::max()) {
+        throw Error("max_pool2d: input " + shape_str(x.shape()) + " has planes over 2^32 elements");
+    }
+    const std::size_t planes = x.shape()[0] * g.C, L = g.positions(), plane = g.H * g.W;
     Array y = Array::from_shape({x.shape()[0], g.C, g.Ho, g.Wo});
-    std::vector<std::size_t> picked(y.size());  // flat index into x of each output's maximum
-    const float* in = x.data().data();
-    for (std::size_t p = 0; p < planes; ++p)
-        for (std::size_t oy = 0; oy < g.Ho; ++oy)
-            for (std::size_t ox = 0; ox < g.Wo; ++ox) {
-                float best = -std::numeric_limits<float>::infinity();
-                std::size_t at = p * g.H * g.W;
-                for (std::size_t i = 0; i < g.kh; ++i)
-                    for (std::size_t j = 0; j < g.kw; ++j) {
-                        const auto yy =
-                            static_cast<std::ptrdiff_t>(oy * stride + i) - static_cast<std::ptrdiff_t>(padding);
-                        const auto xx =
-                            static_cast<std::ptrdiff_t>(ox * stride + j) - static_cast<std::ptrdiff_t>(padding);
-                        if (yy < 0 || xx < 0 || yy >= static_cast<std::ptrdiff_t>(g.H) ||
-                            xx >= static_cast<std::ptrdiff_t>(g.W))
-                            continue;
-                        const std::size_t k =
-                            (p * g.H + static_cast<std::size_t>(yy)) * g.W + static_cast<std::size_t>(xx);
-                        if (in[k] > best || std::isnan(in[k])) {
-                            best = in[k];
-                            at = k;
-                        }
-                    }
-                const std::size_t o = (p * g.Ho + oy) * g.Wo + ox;
-                y.data()[o] = best;
-                picked[o] = at;
-            }
+    std::vector<std::uint32_t> picked(y.size());  // index within its plane of each output's maximum
+    max_pool2d_forward(x.data().data(), g, planes, y.data(), picked.data());
     Tensor out(std::move(y));
-    record_first_order("max_pool2d", out, {x}, [shape = x.shape(), picked = std::move(picked)](Tensor g) {
+    record_first_order("max_pool2d", out, {x}, [shape = x.shape(), picked = std::move(picked), L, plane](Tensor gt) {
         Array gx = xt::zeros<float>(shape);
-        for (std::size_t o = 0; o < picked.size(); ++o) gx.data()[picked[o]] += g.data().data()[o];
+        const float* g = gt.data().data();
+        for (std::size_t p = 0; p < picked.size() / L; ++p)
+            for (std::size_t l = 0; l < L; ++l) gx.data()[p * plane + picked[p * L + l]] += g[p * L + l];
         return Tensors{Tensor(std::move(gx))};
     });
     return out;
