@@ -8,6 +8,7 @@
 #include "core/conv_kernels.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
@@ -248,29 +249,58 @@ void conv2d_backward(const float* x, const float* w, const float* G, std::size_t
 
 namespace {
 
+// One output row of a 2x2 window at stride 2, over input rows r0 and r1 (r0 starts at plane index
+// base, r1 at base + W), written as selects so that it vectorises. NaN-free only: returns whether
+// the rows hold a NaN, and then the caller does the row again with the NaN rule.
+XGRAD_TARGET_CLONES bool max_pool_2x2_row(const float* __restrict r0, const float* __restrict r1, std::size_t Wo,
+                                          std::uint32_t base, std::uint32_t W, float* __restrict out,
+                                          std::uint32_t* __restrict picked) {
+    int nan = 0;
+    for (std::size_t ox = 0; ox < Wo; ++ox) {
+        const auto k = base + static_cast<std::uint32_t>(2 * ox);
+        const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+        float best = a;  // the first element: taking it from -inf gives the same
+        std::uint32_t at = k;
+        at = b > best ? k + 1 : at;
+        best = b > best ? b : best;
+        at = c > best ? k + W : at;
+        best = c > best ? c : best;
+        at = d > best ? k + W + 1 : at;
+        best = d > best ? d : best;
+        nan |= (a != a) | (b != b) | (c != c) | (d != d);
+        out[ox] = best;
+        picked[ox] = at;
+    }
+    return nan != 0;
+}
+
 // One plane. The 2x2 window at stride 2 (every pooling of mnist_cnn) is spelled out; the general
 // case clips each window to the image first, so its inner loops check nothing.
 XGRAD_TARGET_CLONES void max_pool_plane(const float* __restrict in, const Window& g, float* __restrict out,
                                         std::uint32_t* __restrict picked) {
+    // Without branches: whether a value beats the best so far is a coin toss on real data, and
+    // mispredicted branches were most of the pooling's time.
     const auto take = [&](std::size_t k, float& best, std::uint32_t& at) {
-        if (in[k] > best || std::isnan(in[k])) {
-            best = in[k];
-            at = static_cast<std::uint32_t>(k);
-        }
+        const float v = in[k];
+        const bool better = (v > best) | (v != v);  // v != v: NaN
+        best = better ? v : best;
+        at = better ? static_cast<std::uint32_t>(k) : at;
+    };
+    const auto window = [&](std::size_t oy, std::size_t ox, std::size_t y0, std::size_t y1, std::size_t x0,
+                            std::size_t x1) {
+        float best = -std::numeric_limits<float>::infinity();
+        auto at = static_cast<std::uint32_t>(y0 * g.W + x0);
+        for (std::size_t y = y0; y < y1; ++y)
+            for (std::size_t x = x0; x < x1; ++x) take(y * g.W + x, best, at);
+        out[oy * g.Wo + ox] = best;
+        picked[oy * g.Wo + ox] = at;
     };
     if (g.kh == 2 && g.kw == 2 && g.stride == 2 && g.pad == 0) {
         for (std::size_t oy = 0; oy < g.Ho; ++oy)
-            for (std::size_t ox = 0; ox < g.Wo; ++ox) {
-                const std::size_t k = 2 * oy * g.W + 2 * ox;
-                float best = -std::numeric_limits<float>::infinity();
-                std::uint32_t at = static_cast<std::uint32_t>(k);
-                take(k, best, at);
-                take(k + 1, best, at);
-                take(k + g.W, best, at);
-                take(k + g.W + 1, best, at);
-                out[oy * g.Wo + ox] = best;
-                picked[oy * g.Wo + ox] = at;
-            }
+            if (max_pool_2x2_row(in + 2 * oy * g.W, in + (2 * oy + 1) * g.W, g.Wo,
+                                 static_cast<std::uint32_t>(2 * oy * g.W), static_cast<std::uint32_t>(g.W),
+                                 out + oy * g.Wo, picked + oy * g.Wo))
+                for (std::size_t ox = 0; ox < g.Wo; ++ox) window(oy, ox, 2 * oy, 2 * oy + 2, 2 * ox, 2 * ox + 2);
         return;
     }
     const auto clip = [&](std::size_t o, std::size_t k, std::size_t size) {  // [first, last) of the window
@@ -283,12 +313,7 @@ XGRAD_TARGET_CLONES void max_pool_plane(const float* __restrict in, const Window
         const auto [y0, y1] = clip(oy, g.kh, g.H);
         for (std::size_t ox = 0; ox < g.Wo; ++ox) {
             const auto [x0, x1] = clip(ox, g.kw, g.W);
-            float best = -std::numeric_limits<float>::infinity();
-            std::uint32_t at = static_cast<std::uint32_t>(y0 * g.W + x0);
-            for (std::size_t y = y0; y < y1; ++y)
-                for (std::size_t x = x0; x < x1; ++x) take(y * g.W + x, best, at);
-            out[oy * g.Wo + ox] = best;
-            picked[oy * g.Wo + ox] = at;
+            window(oy, ox, y0, y1, x0, x1);
         }
     }
 }
@@ -310,6 +335,17 @@ XGRAD_TARGET_CLONES double sum(const float* p, std::size_t n) {
         for (std::size_t k = 0; k < 8; ++k) lane[k] += p[i + k];
     double s = 0.0;
     for (; i < n; ++i) s += p[i];
+    for (double v : lane) s += v;
+    return s;
+}
+
+XGRAD_TARGET_CLONES double dot(const float* p, const float* q, std::size_t n) {
+    double lane[8] = {};
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (std::size_t k = 0; k < 8; ++k) lane[k] += static_cast<double>(p[i + k]) * q[i + k];
+    double s = 0.0;
+    for (; i < n; ++i) s += static_cast<double>(p[i]) * q[i];
     for (double v : lane) s += v;
     return s;
 }
@@ -354,6 +390,7 @@ public:
             job_ = &fn;
             tasks_ = tasks;
             threads_ = threads;
+            next_ = 0;
             pending_ = threads - 1;
             error_ = nullptr;
             ++generation_;
@@ -361,7 +398,7 @@ public:
         wake_.notify_all();
         std::exception_ptr mine;
         try {
-            share(0);
+            share();
         } catch (...) {
             mine = std::current_exception();
         }
@@ -374,9 +411,10 @@ public:
     std::mutex busy;  // one run at a time; a second caller runs its tasks inline
 
 private:
-    void share(int id) {
-        for (std::size_t t = static_cast<std::size_t>(id); t < tasks_; t += static_cast<std::size_t>(threads_))
-            (*job_)(t, true);
+    // Tasks go to whichever thread is free (on a shared machine one thread may get no core for
+    // a while); no result depends on which thread ran a task.
+    void share() {
+        for (std::size_t t = next_++; t < tasks_; t = next_++) (*job_)(t, true);
     }
 
     void work(int id) {
@@ -391,7 +429,7 @@ private:
             }
             std::exception_ptr error;
             try {
-                share(id);
+                share();
             } catch (...) {
                 error = std::current_exception();
             }
@@ -406,6 +444,7 @@ private:
     std::vector<std::thread> workers_;
     const std::function<void(std::size_t, bool)>* job_ = nullptr;
     std::size_t tasks_ = 0;
+    std::atomic<std::size_t> next_ = 0;
     int threads_ = 1, pending_ = 0;
     std::uint64_t generation_ = 0;
     bool stop_ = false;

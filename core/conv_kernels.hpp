@@ -48,11 +48,13 @@ void max_pool2d_forward(const float* in, const Window& g, std::size_t planes, fl
 
 // Σ of n floats in double, in a fixed order (eight interleaved partial sums, so it vectorises).
 double sum(const float* p, std::size_t n);
+// Σ p[i]·q[i] in double, in the same fixed order.
+double dot(const float* p, const float* q, std::size_t n);
 // Σ (p[i] - shift)² in double, in the same fixed order.
 double sum_sq_dev(const float* p, std::size_t n, double shift);
 
 // fn(0) ... fn(tasks - 1) on up to get_num_threads() threads (the calling thread is one of them).
-// Task t runs on thread t mod threads, so no task's result may depend on another's. Returns the
+// Tasks go to whichever thread is free, so no task's result may depend on another's. Returns the
 // number of threads used; when it is more than one, matrix products inside fn must run on one
 // thread (gemm's one_thread flag). Runs inline when another run_tasks is in progress.
 int run_tasks(std::size_t tasks, const std::function<void(std::size_t task, bool parallel)>& fn);
