@@ -52,7 +52,7 @@ bool small_gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, c
 }  // namespace
 
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* A, const float* B, float* C,
-          bool accumulate) {
+          bool accumulate, bool one_thread) {
     if (m == 0 || n == 0) return;
     if (k == 0) {  // an empty inner dim: the product is zero (BLAS rejects leading dims of 0)
         if (!accumulate) std::fill(C, C + m * n, 0.0f);
@@ -60,7 +60,8 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const f
     }
     if (m * n * k <= small_product && n > 1 && small_gemm(ta, tb, m, n, k, A, B, C, accumulate)) return;
     const auto M = static_cast<blasint>(m), N = static_cast<blasint>(n), K = static_cast<blasint>(k);
-    const parallel::GemmThreads threads(m, n, k);  // OpenBLAS's thread count, held steady until the product is done
+    // OpenBLAS's thread count, held steady until the product is done (1x1x1 asks for one thread)
+    const parallel::GemmThreads threads = one_thread ? parallel::GemmThreads(1, 1, 1) : parallel::GemmThreads(m, n, k);
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A,
                 ta ? M : K, B, tb ? K : N, accumulate ? 1.0f : 0.0f, C, N);
 }

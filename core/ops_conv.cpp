@@ -1,12 +1,15 @@
 // Convolution and pooling over NCHW images (conv2d, conv_transpose2d, max_pool2d, avg_pool2d) and
-// their gradients. conv2d is im2col of the whole batch + one sgemm; backward is two sgemms and
-// col2im. conv_transpose2d is its adjoint: sgemm + col2im forward, im2col + two sgemms backward.
+// their gradients. conv2d is im2col + sgemm, a chunk of images at a time; backward is two sgemms
+// and col2im (core/conv_kernels.cpp). conv_transpose2d is its adjoint: sgemm + col2im forward,
+// im2col + two sgemms backward.
 // The backward passes are fused kernels on raw values: first-order only (record_first_order).
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
 #include "core/blas.hpp"
+#include "core/conv_kernels.hpp"
 #include "core/ops.hpp"
 #include "core/ops_util.hpp"
 
@@ -15,10 +18,6 @@ namespace xg {
 using namespace detail;
 
 namespace {
-
-struct Geometry {  // one 2-D sliding window over [C, H, W]
-    std::size_t C, H, W, kh, kw, stride, pad, Ho, Wo;
-};
 
 // x [N, C, H, W] -> [N, C, Ho, Wo] under a kh x kw window moving by stride over x padded by pad on
 // each side, or an Error naming `who`: the rule conv2d_shape and pool2d_shape share.
@@ -35,51 +34,8 @@ Shape window_shape(const std::string& who, const Shape& x, std::size_t kh, std::
 }
 
 // The window over x whose output shape `out` its shape function has checked.
-Geometry geometry(const Shape& x, const Shape& out, std::size_t kh, std::size_t kw, std::size_t stride,
-                  std::size_t pad) {
+Window geometry(const Shape& x, const Shape& out, std::size_t kh, std::size_t kw, std::size_t stride, std::size_t pad) {
     return {x[1], x[2], x[3], kh, kw, stride, pad, out[2], out[3]};
-}
-
-// col [C·kh·kw, Ho·Wo] (rows `ld` floats apart): each column is one window of the image, zeros
-// where it covers padding. With ld = N·Ho·Wo, image n fills columns n·Ho·Wo ... of a batch matrix.
-void im2col(const float* img, const Geometry& g, float* col, std::size_t ld) {
-    for (std::size_t c = 0; c < g.C; ++c)
-        for (std::size_t i = 0; i < g.kh; ++i)
-            for (std::size_t j = 0; j < g.kw; ++j) {
-                float* row = col + ((c * g.kh + i) * g.kw + j) * ld;
-                for (std::size_t oy = 0; oy < g.Ho; ++oy) {
-                    const auto y = static_cast<std::ptrdiff_t>(oy * g.stride + i) - static_cast<std::ptrdiff_t>(g.pad);
-                    for (std::size_t ox = 0; ox < g.Wo; ++ox) {
-                        const auto x =
-                            static_cast<std::ptrdiff_t>(ox * g.stride + j) - static_cast<std::ptrdiff_t>(g.pad);
-                        const bool inside = y >= 0 && x >= 0 && y < static_cast<std::ptrdiff_t>(g.H) &&
-                                            x < static_cast<std::ptrdiff_t>(g.W);
-                        row[oy * g.Wo + ox] =
-                            inside ? img[(c * g.H + static_cast<std::size_t>(y)) * g.W + static_cast<std::size_t>(x)]
-                                   : 0.0f;
-                    }
-                }
-            }
-}
-
-// The adjoint of im2col: adds each column entry back onto the pixel it came from.
-void col2im(const float* col, const Geometry& g, float* img, std::size_t ld) {
-    for (std::size_t c = 0; c < g.C; ++c)
-        for (std::size_t i = 0; i < g.kh; ++i)
-            for (std::size_t j = 0; j < g.kw; ++j) {
-                const float* row = col + ((c * g.kh + i) * g.kw + j) * ld;
-                for (std::size_t oy = 0; oy < g.Ho; ++oy) {
-                    const auto y = static_cast<std::ptrdiff_t>(oy * g.stride + i) - static_cast<std::ptrdiff_t>(g.pad);
-                    if (y < 0 || y >= static_cast<std::ptrdiff_t>(g.H)) continue;
-                    for (std::size_t ox = 0; ox < g.Wo; ++ox) {
-                        const auto x =
-                            static_cast<std::ptrdiff_t>(ox * g.stride + j) - static_cast<std::ptrdiff_t>(g.pad);
-                        if (x < 0 || x >= static_cast<std::ptrdiff_t>(g.W)) continue;
-                        img[(c * g.H + static_cast<std::size_t>(y)) * g.W + static_cast<std::size_t>(x)] +=
-                            row[oy * g.Wo + ox];
-                    }
-                }
-            }
 }
 
 }  // namespace
@@ -104,58 +60,31 @@ Shape pool2d_shape(const Shape& x, std::size_t kernel, std::size_t stride, std::
     return window_shape(who, x, kernel, kernel, stride ? stride : kernel, padding);
 }
 
-// All images at once: cols [K, N·L] holds every window of every image (K = C·kh·kw, L = Ho·Wo),
-// Y [O, N·L] = W [O, K] · cols, then y[n, o] = Y[o, n] + b[o]: one sgemm for the batch.
-// dW = G [O, N·L] · colsᵀ,  db = Σ over n and positions of G,  dcols = Wᵀ · G, folded back by col2im.
+// Per image n: cols [K, L] = im2col(x[n]) (K = C·kh·kw, L = Ho·Wo), y[n] [O, L] = W [O, K] · cols + b.
+// dW = Σn G[n] · colsᵀ,  db = Σ over n and positions of G,  dcols = Wᵀ · G[n], folded back by col2im.
+// core/conv_kernels.cpp runs this a cache-sized chunk of images at a time, across the threads.
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, std::size_t stride, std::size_t padding) {
-    const Geometry g = geometry(x.shape(), conv2d_shape(x.shape(), w.shape(), stride, padding), w.shape()[2],
-                                w.shape()[3], stride, padding);
-    const std::size_t N = x.shape()[0], O = w.shape()[0], K = g.C * g.kh * g.kw, L = g.Ho * g.Wo, NL = N * L;
+    const Window g = geometry(x.shape(), conv2d_shape(x.shape(), w.shape(), stride, padding), w.shape()[2],
+                              w.shape()[3], stride, padding);
+    const std::size_t N = x.shape()[0], O = w.shape()[0];
     if (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != O)) {
         throw Error("conv2d: bias " + shape_str(bias.shape()) + " doesn't match " + std::to_string(O) +
                     " output channels");
     }
-    Array cols = Array::from_shape({K, NL});
-    for (std::size_t n = 0; n < N; ++n) im2col(x.data().data() + n * g.C * g.H * g.W, g, cols.data() + n * L, NL);
-    std::vector<float> Y(O * NL);
-    gemm(false, false, O, NL, K, w.data().data(), cols.data(), Y.data());
     Array y = Array::from_shape({N, O, g.Ho, g.Wo});
-    for (std::size_t n = 0; n < N; ++n)
-        for (std::size_t o = 0; o < O; ++o) {
-            const float b = bias.defined() ? bias.data().data()[o] : 0.0f;
-            const float* src = Y.data() + o * NL + n * L;
-            float* dst = y.data() + (n * O + o) * L;
-            for (std::size_t l = 0; l < L; ++l) dst[l] = src[l] + b;
-        }
+    conv2d_forward(x.data().data(), w.data().data(), bias.defined() ? bias.data().data() : nullptr, N, O, g, y.data());
     Tensor out(std::move(y));
-    record_first_order("conv2d", out, {x, w, bias}, [x, w, bias, g, N, O, K, L, NL, cols = std::move(cols)](Tensor gt) {
-        const Array& grad = gt.data();
+    record_first_order("conv2d", out, {x, w, bias}, [x, w, bias, g, N, O](Tensor gt) {
         Tensors grads(3);
-        std::vector<float> G(O * NL);  // grad [N, O, L] -> [O, N·L]
-        for (std::size_t n = 0; n < N; ++n)
-            for (std::size_t o = 0; o < O; ++o)
-                std::memcpy(G.data() + o * NL + n * L, grad.data() + (n * O + o) * L, L * sizeof(float));
-        if (x.requires_grad()) {
-            std::vector<float> dcols(K * NL);
-            gemm(true, false, K, NL, O, w.data().data(), G.data(), dcols.data());
-            Array gx = xt::zeros<float>(x.shape());
-            for (std::size_t n = 0; n < N; ++n) col2im(dcols.data() + n * L, g, gx.data() + n * g.C * g.H * g.W, NL);
-            grads[0] = Tensor(std::move(gx));
-        }
-        if (w.requires_grad()) {
-            Array gw = Array::from_shape(w.shape());
-            gemm(false, true, O, K, NL, G.data(), cols.data(), gw.data());
-            grads[1] = Tensor(std::move(gw));
-        }
-        if (bias.requires_grad()) {
-            Array gb = Array::from_shape({O});
-            for (std::size_t o = 0; o < O; ++o) {
-                double s = 0.0;
-                for (std::size_t k = 0; k < NL; ++k) s += G[o * NL + k];
-                gb(o) = static_cast<float>(s);
-            }
-            grads[2] = Tensor(std::move(gb));
-        }
+        Array gx = x.requires_grad() ? Array::from_shape(x.shape()) : Array();
+        Array gw = w.requires_grad() ? Array::from_shape(w.shape()) : Array();
+        Array gb = bias.requires_grad() ? Array::from_shape({O}) : Array();
+        conv2d_backward(x.data().data(), w.data().data(), gt.data().data(), N, O, g,
+                        x.requires_grad() ? gx.data() : nullptr, w.requires_grad() ? gw.data() : nullptr,
+                        bias.requires_grad() ? gb.data() : nullptr);
+        if (x.requires_grad()) grads[0] = Tensor(std::move(gx));
+        if (w.requires_grad()) grads[1] = Tensor(std::move(gw));
+        if (bias.requires_grad()) grads[2] = Tensor(std::move(gb));
         return grads;
     });
     return out;
@@ -194,8 +123,8 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias, st
                         std::size_t output_padding) {
     const Shape out_shape = conv_transpose2d_shape(x.shape(), w.shape(), stride, padding, output_padding);
     const std::size_t N = x.shape()[0], Ci = x.shape()[1], O = w.shape()[1];
-    const Geometry g{O,      out_shape[2], out_shape[3], w.shape()[2], w.shape()[3],
-                     stride, padding,      x.shape()[2], x.shape()[3]};
+    const Window g{O,      out_shape[2], out_shape[3], w.shape()[2], w.shape()[3],
+                   stride, padding,      x.shape()[2], x.shape()[3]};
     const std::size_t K = O * g.kh * g.kw, L = g.Ho * g.Wo, NL = N * L, plane = g.H * g.W;
     if (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != O)) {
         throw Error("conv_transpose2d: bias " + shape_str(bias.shape()) + " doesn't match " + std::to_string(O) +
@@ -257,40 +186,20 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias, st
 Tensor max_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::size_t padding) {
     const Shape out_shape = pool2d_shape(x.shape(), kernel, stride, padding, "max_pool2d");
     if (stride == 0) stride = kernel;
-    const Geometry g = geometry(x.shape(), out_shape, kernel, kernel, stride, padding);
-    const std::size_t planes = x.shape()[0] * g.C;
+    const Window g = geometry(x.shape(), out_shape, kernel, kernel, stride, padding);
+    if (g.H * g.W > std::numeric_limits<std::uint32_t>::max()) {
+        throw Error("max_pool2d: input " + shape_str(x.shape()) + " has planes over 2^32 elements");
+    }
+    const std::size_t planes = x.shape()[0] * g.C, L = g.positions(), plane = g.H * g.W;
     Array y = Array::from_shape({x.shape()[0], g.C, g.Ho, g.Wo});
-    std::vector<std::size_t> picked(y.size());  // flat index into x of each output's maximum
-    const float* in = x.data().data();
-    for (std::size_t p = 0; p < planes; ++p)
-        for (std::size_t oy = 0; oy < g.Ho; ++oy)
-            for (std::size_t ox = 0; ox < g.Wo; ++ox) {
-                float best = -std::numeric_limits<float>::infinity();
-                std::size_t at = p * g.H * g.W;
-                for (std::size_t i = 0; i < g.kh; ++i)
-                    for (std::size_t j = 0; j < g.kw; ++j) {
-                        const auto yy =
-                            static_cast<std::ptrdiff_t>(oy * stride + i) - static_cast<std::ptrdiff_t>(padding);
-                        const auto xx =
-                            static_cast<std::ptrdiff_t>(ox * stride + j) - static_cast<std::ptrdiff_t>(padding);
-                        if (yy < 0 || xx < 0 || yy >= static_cast<std::ptrdiff_t>(g.H) ||
-                            xx >= static_cast<std::ptrdiff_t>(g.W))
-                            continue;
-                        const std::size_t k =
-                            (p * g.H + static_cast<std::size_t>(yy)) * g.W + static_cast<std::size_t>(xx);
-                        if (in[k] > best || std::isnan(in[k])) {
-                            best = in[k];
-                            at = k;
-                        }
-                    }
-                const std::size_t o = (p * g.Ho + oy) * g.Wo + ox;
-                y.data()[o] = best;
-                picked[o] = at;
-            }
+    std::vector<std::uint32_t> picked(y.size());  // index within its plane of each output's maximum
+    max_pool2d_forward(x.data().data(), g, planes, y.data(), picked.data());
     Tensor out(std::move(y));
-    record_first_order("max_pool2d", out, {x}, [shape = x.shape(), picked = std::move(picked)](Tensor g) {
+    record_first_order("max_pool2d", out, {x}, [shape = x.shape(), picked = std::move(picked), L, plane](Tensor gt) {
         Array gx = xt::zeros<float>(shape);
-        for (std::size_t o = 0; o < picked.size(); ++o) gx.data()[picked[o]] += g.data().data()[o];
+        const float* g = gt.data().data();
+        for (std::size_t p = 0; p < picked.size() / L; ++p)
+            for (std::size_t l = 0; l < L; ++l) gx.data()[p * plane + picked[p * L + l]] += g[p * L + l];
         return Tensors{Tensor(std::move(gx))};
     });
     return out;
@@ -301,10 +210,10 @@ Tensor max_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::
 Tensor avg_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::size_t padding) {
     const Shape out_shape = pool2d_shape(x.shape(), kernel, stride, padding, "avg_pool2d");
     if (stride == 0) stride = kernel;
-    const Geometry g = geometry(x.shape(), out_shape, kernel, kernel, stride, padding);
+    const Window g = geometry(x.shape(), out_shape, kernel, kernel, stride, padding);
     const std::size_t N = x.shape()[0], K = g.kh * g.kw, L = g.Ho * g.Wo;
     // Each channel plane is an image of one channel: im2col gives its windows, a column sum averages.
-    const Geometry plane{1, g.H, g.W, g.kh, g.kw, stride, padding, g.Ho, g.Wo};
+    const Window plane{1, g.H, g.W, g.kh, g.kw, stride, padding, g.Ho, g.Wo};
     Array y = Array::from_shape({N, g.C, g.Ho, g.Wo});
     std::vector<float> col(K * L);
     const float inv = 1.0f / static_cast<float>(K);

@@ -2,12 +2,37 @@
 // gradient through the batch statistics simplifies to one cheap formula; so first-order only.
 #include <cmath>
 
+#include "core/conv_kernels.hpp"
 #include "core/ops.hpp"
 #include "core/ops_util.hpp"
+#include "core/simd.hpp"
 
 namespace xg {
 
 using namespace detail;
+
+namespace {
+
+// x̂ = (x - μ)·invstd, y = γ·x̂ + β over n values of one channel.
+XGRAD_TARGET_CLONES void normalize(std::size_t n, const float* __restrict x, float mean, float invstd, float gamma,
+                                   float beta, float* __restrict xhat, float* __restrict y) {
+    for (std::size_t i = 0; i < n; ++i) {
+        xhat[i] = (x[i] - mean) * invstd;
+        y[i] = xhat[i] * gamma + beta;
+    }
+}
+
+// Training: dx = scale · (M·g - Σg - x̂·Σ(g·x̂)), scale = γ·invstd / M, in double as before.
+XGRAD_TARGET_CLONES void input_grad(std::size_t n, const float* __restrict g, const float* __restrict xhat,
+                                    double scale, double M, double sum_g, double sum_gx, float* __restrict dx) {
+    for (std::size_t i = 0; i < n; ++i) dx[i] = static_cast<float>(scale * (M * g[i] - sum_g - xhat[i] * sum_gx));
+}
+
+XGRAD_TARGET_CLONES void scaled(std::size_t n, const float* __restrict g, float s, float* __restrict dx) {
+    for (std::size_t i = 0; i < n; ++i) dx[i] = g[i] * s;
+}
+
+}  // namespace
 
 Shape batch_norm_shape(const Shape& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
                        const Tensor& bias, bool training, const std::string& who) {
@@ -41,20 +66,17 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
                   bool training, float momentum, float eps) {
     batch_norm_shape(x.shape(), running_mean, running_var, weight, bias, training);
     const std::size_t N = x.shape()[0], C = x.shape()[1], S = x.numel() / std::max<std::size_t>(N * C, 1), M = N * S;
-
     const float* in = x.data().data();
     std::vector<float> mean(C), invstd(C);
-    for (std::size_t c = 0; c < C; ++c) {
+    Array xhat = Array::from_shape(x.shape());
+    Array y = Array::from_shape(x.shape());
+    // A task per channel (its statistics, then its values): the same bits on any thread count.
+    run_tasks(C, [&](std::size_t c, bool) {
         double m = 0.0, v = 0.0;
         if (training) {
-            for (std::size_t n = 0; n < N; ++n)
-                for (std::size_t s = 0; s < S; ++s) m += in[(n * C + c) * S + s];
+            for (std::size_t n = 0; n < N; ++n) m += sum(in + (n * C + c) * S, S);
             m /= static_cast<double>(M);
-            for (std::size_t n = 0; n < N; ++n)
-                for (std::size_t s = 0; s < S; ++s) {
-                    const double d = in[(n * C + c) * S + s] - m;
-                    v += d * d;
-                }
+            for (std::size_t n = 0; n < N; ++n) v += sum_sq_dev(in + (n * C + c) * S, S, m);
             v /= static_cast<double>(M);  // biased, to normalise
             if (running_mean.defined()) {
                 float& rm = running_mean.data().data()[c];
@@ -69,53 +91,39 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
         }
         mean[c] = static_cast<float>(m);
         invstd[c] = static_cast<float>(1.0 / std::sqrt(v + eps));
-    }
-
-    Array xhat = Array::from_shape(x.shape());
-    Array y = Array::from_shape(x.shape());
-    for (std::size_t n = 0; n < N; ++n)
-        for (std::size_t c = 0; c < C; ++c) {
-            const float gamma = weight.defined() ? weight.data().data()[c] : 1.0f;
-            const float beta = bias.defined() ? bias.data().data()[c] : 0.0f;
-            for (std::size_t s = 0; s < S; ++s) {
-                const std::size_t k = (n * C + c) * S + s;
-                xhat.data()[k] = (in[k] - mean[c]) * invstd[c];
-                y.data()[k] = xhat.data()[k] * gamma + beta;
-            }
+        const float gamma = weight.defined() ? weight.data().data()[c] : 1.0f;
+        const float beta = bias.defined() ? bias.data().data()[c] : 0.0f;
+        for (std::size_t n = 0; n < N; ++n) {
+            const std::size_t k = (n * C + c) * S;
+            normalize(S, in + k, mean[c], invstd[c], gamma, beta, xhat.data() + k, y.data() + k);
         }
+    });
     Tensor out(std::move(y));
     record_first_order(
         "batch_norm", out, {x, weight, bias},
         [x, weight, bias, training, N, C, S, M, invstd = std::move(invstd), xhat = std::move(xhat)](Tensor gt) {
-            const Array& g = gt.data();
+            const float* g = gt.data().data();
+            const float* xh = xhat.data();
             Tensors grads(3);
             std::vector<double> sum_g(C, 0.0), sum_gx(C, 0.0);
-            for (std::size_t n = 0; n < N; ++n)
-                for (std::size_t c = 0; c < C; ++c)
-                    for (std::size_t s = 0; s < S; ++s) {
-                        const std::size_t k = (n * C + c) * S + s;
-                        sum_g[c] += g.data()[k];
-                        sum_gx[c] += g.data()[k] * xhat.data()[k];
-                    }
-            if (x.requires_grad()) {
-                Array gx = Array::from_shape(x.shape());
-                for (std::size_t n = 0; n < N; ++n)
-                    for (std::size_t c = 0; c < C; ++c) {
-                        const float gamma = weight.defined() ? weight.data().data()[c] : 1.0f;
-                        for (std::size_t s = 0; s < S; ++s) {
-                            const std::size_t k = (n * C + c) * S + s;
-                            if (training) {
-                                const double Md = static_cast<double>(M);
-                                gx.data()[k] =
-                                    static_cast<float>(gamma * invstd[c] / Md *
-                                                       (Md * g.data()[k] - sum_g[c] - xhat.data()[k] * sum_gx[c]));
-                            } else {
-                                gx.data()[k] = g.data()[k] * gamma * invstd[c];
-                            }
-                        }
-                    }
-                grads[0] = Tensor(std::move(gx));
-            }
+            Array gx = x.requires_grad() ? Array::from_shape(x.shape()) : Array();
+            run_tasks(C, [&](std::size_t c, bool) {
+                for (std::size_t n = 0; n < N; ++n) {
+                    const std::size_t k = (n * C + c) * S;
+                    sum_g[c] += sum(g + k, S);
+                    sum_gx[c] += dot(g + k, xh + k, S);
+                }
+                if (!x.requires_grad()) return;
+                const double gamma = weight.defined() ? weight.data().data()[c] : 1.0f;
+                const double Md = static_cast<double>(M);
+                for (std::size_t n = 0; n < N; ++n) {
+                    const std::size_t k = (n * C + c) * S;
+                    if (training)
+                        input_grad(S, g + k, xh + k, gamma * invstd[c] / Md, Md, sum_g[c], sum_gx[c], gx.data() + k);
+                    else scaled(S, g + k, static_cast<float>(gamma) * invstd[c], gx.data() + k);
+                }
+            });
+            if (x.requires_grad()) grads[0] = Tensor(std::move(gx));
             if (weight.requires_grad()) {
                 Array gw = Array::from_shape({C});
                 for (std::size_t c = 0; c < C; ++c) gw(c) = static_cast<float>(sum_gx[c]);

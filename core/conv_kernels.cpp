@@ -1,0 +1,475 @@
+// The loops behind core/conv_kernels.hpp.
+//
+// conv2d as im2col + sgemm, one chunk of images at a time. The whole batch's column matrix (20
+// MB for mnist_cnn's second convolution at batch 64) was written to memory, read back by the
+// product, and kept until backward; a chunk's columns (about 1 MB) stay in the cache between
+// im2col and the product, and backward builds them again rather than keep them. The buffers are
+// per thread and only grow, so a training loop allocates nothing here after its first step.
+#include "core/conv_kernels.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <cstring>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/blas.hpp"
+#include "core/parallel.hpp"
+#include "core/simd.hpp"
+
+namespace xg::detail {
+
+namespace {
+
+// A chunk's column matrix holds about this many floats (1 MB: half of this machine's L2 per
+// core). Measured on mnist_cnn's and the ResNet's shapes (bench/README.md).
+constexpr std::size_t chunk_floats = std::size_t{1} << 18;
+
+// Backward sums dW over the chunks in this many fixed groups (fewer when there are fewer chunks),
+// one task each, then adds the groups' sums in order: the same bits on 1 thread and on 2.
+constexpr std::size_t weight_groups = 4;
+
+// Growing per-thread buffers: slot 0 columns, 1 a chunk's output or gradient, 2 the gradient of
+// the columns, 3 the per-group weight gradients.
+float* scratch(int slot, std::size_t n) {
+    thread_local std::vector<float> buffers[4];
+    std::vector<float>& b = buffers[slot];
+    if (b.size() < n) b.resize(n);
+    return b.data();
+}
+
+// For one kernel column j: the output columns ox whose input column ox·stride + j - pad lies in
+// [0, W) are [lo, hi); the others read padding.
+struct Span {
+    std::size_t lo, hi;
+};
+Span inside(const Window& g, std::size_t j) {
+    const auto s = static_cast<std::ptrdiff_t>(g.stride),
+               off = static_cast<std::ptrdiff_t>(j) - static_cast<std::ptrdiff_t>(g.pad);
+    const auto Wo = static_cast<std::ptrdiff_t>(g.Wo), W = static_cast<std::ptrdiff_t>(g.W);
+    const std::ptrdiff_t lo = off >= 0 ? 0 : (-off + s - 1) / s;         // first ox with ox·s + off >= 0
+    const std::ptrdiff_t hi = W - off <= 0 ? 0 : (W - off + s - 1) / s;  // first ox with ox·s + off >= W
+    const std::ptrdiff_t a = std::clamp<std::ptrdiff_t>(lo, 0, Wo), b = std::clamp<std::ptrdiff_t>(hi, a, Wo);
+    return {static_cast<std::size_t>(a), static_cast<std::size_t>(b)};
+}
+
+// The input row y of the window row i at output row oy, or -1 when it lies in the padding.
+std::ptrdiff_t input_row(const Window& g, std::size_t oy, std::size_t i) {
+    const auto y = static_cast<std::ptrdiff_t>(oy * g.stride + i) - static_cast<std::ptrdiff_t>(g.pad);
+    return y < static_cast<std::ptrdiff_t>(g.H) ? y : -1;
+}
+
+XGRAD_TARGET_CLONES void copy_row(const float* __restrict src, std::size_t stride, std::size_t n,
+                                  float* __restrict dst) {
+    if (stride == 1) {
+        std::memcpy(dst, src, n * sizeof(float));
+        return;
+    }
+    for (std::size_t k = 0; k < n; ++k) dst[k] = src[k * stride];
+}
+
+XGRAD_TARGET_CLONES void add_row(const float* __restrict src, std::size_t stride, std::size_t n,
+                                 float* __restrict dst) {
+    if (stride == 1) {
+        for (std::size_t k = 0; k < n; ++k) dst[k] += src[k];
+        return;
+    }
+    for (std::size_t k = 0; k < n; ++k) dst[k * stride] += src[k];
+}
+
+XGRAD_TARGET_CLONES void add_bias(const float* __restrict src, float b, std::size_t n, float* __restrict dst) {
+    for (std::size_t k = 0; k < n; ++k) dst[k] = src[k] + b;
+}
+
+XGRAD_TARGET_CLONES void add_bias_in_place(float b, std::size_t n, float* dst) {
+    for (std::size_t k = 0; k < n; ++k) dst[k] += b;
+}
+
+// Images [n0, n1) as one chunk: c = n1 - n0, P = c·L columns.
+struct Chunk {
+    std::size_t n0, n1;
+};
+
+std::size_t chunk_images(const Window& g, std::size_t N) {
+    if (g.pointwise()) return 1;  // the image is its own column matrix: nothing to gather
+    return std::clamp<std::size_t>(chunk_floats / std::max<std::size_t>(g.rows() * g.positions(), 1), 1, N);
+}
+
+std::vector<Chunk> chunks(const Window& g, std::size_t N) {
+    const std::size_t c = chunk_images(g, N);
+    std::vector<Chunk> all;
+    for (std::size_t n = 0; n < N; n += c) all.push_back({n, std::min(N, n + c)});
+    return all;
+}
+
+// The column matrix [K, c·L] of a chunk: x itself for a pointwise window, else im2col into scratch.
+const float* columns(const float* x, const Window& g, Chunk ch) {
+    if (g.pointwise()) return x + ch.n0 * g.image();
+    const std::size_t P = (ch.n1 - ch.n0) * g.positions();
+    float* cols = scratch(0, g.rows() * P);
+    for (std::size_t n = ch.n0; n < ch.n1; ++n) im2col(x + n * g.image(), g, cols + (n - ch.n0) * g.positions(), P);
+    return cols;
+}
+
+}  // namespace
+
+XGRAD_TARGET_CLONES void im2col(const float* img, const Window& g, float* col, std::size_t ld) {
+    // Stride 1 with Wo = W ("same" padding: 5x5 pad 2, 3x3 pad 1): the in-image part of a row of
+    // cols is the image plane shifted by (i - pad, j - pad), read as one block; only the columns
+    // that wrapped around from the neighbouring image row are then set to the padding's zero.
+    const bool same = g.stride == 1 && g.Wo == g.W;
+    for (std::size_t c = 0; c < g.C; ++c)
+        for (std::size_t i = 0; i < g.kh; ++i)
+            for (std::size_t j = 0; j < g.kw; ++j) {
+                float* row = col + ((c * g.kh + i) * g.kw + j) * ld;
+                const Span in = inside(g, j);
+                const std::size_t x0 = in.lo * g.stride + j - g.pad;  // the input column at ox = lo
+                if (same && in.lo < in.hi) {
+                    std::size_t oy0 = 0, oy1 = g.Ho;  // the output rows whose input row is in the image
+                    while (oy0 < g.Ho && input_row(g, oy0, i) < 0) ++oy0;
+                    while (oy1 > oy0 && input_row(g, oy1 - 1, i) < 0) --oy1;
+                    std::fill(row, row + oy0 * g.Wo, 0.0f);
+                    std::fill(row + oy1 * g.Wo, row + g.Ho * g.Wo, 0.0f);
+                    if (oy0 == oy1) continue;
+                    const auto y0 = static_cast<std::size_t>(input_row(g, oy0, i));
+                    std::memcpy(row + oy0 * g.Wo + in.lo, img + (c * g.H + y0) * g.W + x0,
+                                ((oy1 - oy0 - 1) * g.W + in.hi - in.lo) * sizeof(float));
+                    for (std::size_t oy = oy0; oy < oy1; ++oy) {
+                        std::fill(row + oy * g.Wo, row + oy * g.Wo + in.lo, 0.0f);
+                        std::fill(row + oy * g.Wo + in.hi, row + (oy + 1) * g.Wo, 0.0f);
+                    }
+                    continue;
+                }
+                for (std::size_t oy = 0; oy < g.Ho; ++oy, row += g.Wo) {
+                    const std::ptrdiff_t y = input_row(g, oy, i);
+                    if (y < 0 || in.lo == in.hi) {
+                        std::fill(row, row + g.Wo, 0.0f);
+                        continue;
+                    }
+                    std::fill(row, row + in.lo, 0.0f);
+                    copy_row(img + (c * g.H + static_cast<std::size_t>(y)) * g.W + x0, g.stride, in.hi - in.lo,
+                             row + in.lo);
+                    std::fill(row + in.hi, row + g.Wo, 0.0f);
+                }
+            }
+}
+
+XGRAD_TARGET_CLONES void col2im(const float* col, const Window& g, float* img, std::size_t ld) {
+    for (std::size_t c = 0; c < g.C; ++c)
+        for (std::size_t i = 0; i < g.kh; ++i)
+            for (std::size_t j = 0; j < g.kw; ++j) {
+                const float* row = col + ((c * g.kh + i) * g.kw + j) * ld;
+                const Span in = inside(g, j);
+                const std::size_t x0 = in.lo * g.stride + j - g.pad;
+                for (std::size_t oy = 0; oy < g.Ho; ++oy, row += g.Wo) {
+                    const std::ptrdiff_t y = input_row(g, oy, i);
+                    if (y < 0 || in.lo == in.hi) continue;
+                    add_row(row + in.lo, g.stride, in.hi - in.lo,
+                            img + (c * g.H + static_cast<std::size_t>(y)) * g.W + x0);
+                }
+            }
+}
+
+// Per chunk: Y [O, c·L] = w · cols, then y[n, o] = Y[o, n·L ...] + b[o]. A one-image chunk's Y
+// is y[n] itself.
+void conv2d_forward(const float* x, const float* w, const float* b, std::size_t N, std::size_t O, const Window& g,
+                    float* y) {
+    const std::vector<Chunk> all = chunks(g, N);
+    const std::size_t K = g.rows(), L = g.positions();
+    run_tasks(all.size(), [&](std::size_t t, bool parallel) {
+        const Chunk ch = all[t];
+        const std::size_t c = ch.n1 - ch.n0, P = c * L;
+        const float* cols = columns(x, g, ch);
+        float* Y = c == 1 ? y + ch.n0 * O * L : scratch(1, O * P);
+        gemm(false, false, O, P, K, w, cols, Y, false, parallel);
+        for (std::size_t n = 0; n < c; ++n)
+            for (std::size_t o = 0; o < O; ++o) {
+                float* dst = y + ((ch.n0 + n) * O + o) * L;
+                const float* src = Y + o * P + n * L;
+                if (src != dst) add_bias(src, b ? b[o] : 0.0f, L, dst);
+                else if (b) add_bias_in_place(b[o], L, dst);
+            }
+    });
+}
+
+// Per chunk: Gc [O, c·L] (G[n] itself for one image), dcols = wᵀ · Gc folded onto gx by col2im,
+// and the group's gw += Gc · colsᵀ. The groups' gw are added in order at the end.
+void conv2d_backward(const float* x, const float* w, const float* G, std::size_t N, std::size_t O, const Window& g,
+                     float* gx, float* gw, float* gb) {
+    const std::vector<Chunk> all = chunks(g, N);
+    const std::size_t K = g.rows(), L = g.positions();
+    const std::size_t groups = std::min(weight_groups, all.size());
+    float* partial = gw ? scratch(3, groups * O * K) : nullptr;  // group q's Σ at partial + q·O·K
+    if (gx || gw) {
+        run_tasks(groups, [&](std::size_t q, bool parallel) {
+            const std::size_t first = q * all.size() / groups, last = (q + 1) * all.size() / groups;
+            for (std::size_t t = first; t < last; ++t) {
+                const Chunk ch = all[t];
+                const std::size_t c = ch.n1 - ch.n0, P = c * L;
+                const float* Gc = G + ch.n0 * O * L;
+                if (c > 1) {
+                    float* gather = scratch(1, O * P);
+                    for (std::size_t n = 0; n < c; ++n)
+                        for (std::size_t o = 0; o < O; ++o)
+                            std::memcpy(gather + o * P + n * L, Gc + (n * O + o) * L, L * sizeof(float));
+                    Gc = gather;
+                }
+                if (gw) gemm(false, true, O, K, P, Gc, columns(x, g, ch), partial + q * O * K, t != first, parallel);
+                if (!gx) continue;
+                float* gxc = gx + ch.n0 * g.image();
+                if (g.pointwise()) {  // dcols is gx[n] itself
+                    gemm(true, false, K, P, O, w, Gc, gxc, false, parallel);
+                    continue;
+                }
+                float* dcols = scratch(2, K * P);
+                gemm(true, false, K, P, O, w, Gc, dcols, false, parallel);
+                std::fill(gxc, gxc + c * g.image(), 0.0f);
+                for (std::size_t n = 0; n < c; ++n) col2im(dcols + n * L, g, gxc + n * g.image(), P);
+            }
+        });
+    }
+    if (gw) {
+        std::copy(partial, partial + O * K, gw);
+        for (std::size_t q = 1; q < groups; ++q)
+            for (std::size_t k = 0; k < O * K; ++k) gw[k] += partial[q * O * K + k];
+    }
+    if (gb)
+        for (std::size_t o = 0; o < O; ++o) {
+            double s = 0.0;
+            for (std::size_t n = 0; n < N; ++n) s += sum(G + (n * O + o) * L, L);
+            gb[o] = static_cast<float>(s);
+        }
+}
+
+namespace {
+
+// One output row of a 2x2 window at stride 2, over input rows r0 and r1 (r0 starts at plane index
+// base, r1 at base + W), written as selects so that it vectorises. NaN-free only: returns whether
+// the rows hold a NaN, and then the caller does the row again with the NaN rule.
+XGRAD_TARGET_CLONES bool max_pool_2x2_row(const float* __restrict r0, const float* __restrict r1, std::size_t Wo,
+                                          std::uint32_t base, std::uint32_t W, float* __restrict out,
+                                          std::uint32_t* __restrict picked) {
+    int nan = 0;
+    for (std::size_t ox = 0; ox < Wo; ++ox) {
+        const auto k = base + static_cast<std::uint32_t>(2 * ox);
+        const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+        float best = a;  // the first element: taking it from -inf gives the same
+        std::uint32_t at = k;
+        at = b > best ? k + 1 : at;
+        best = b > best ? b : best;
+        at = c > best ? k + W : at;
+        best = c > best ? c : best;
+        at = d > best ? k + W + 1 : at;
+        best = d > best ? d : best;
+        nan |= (a != a) | (b != b) | (c != c) | (d != d);
+        out[ox] = best;
+        picked[ox] = at;
+    }
+    return nan != 0;
+}
+
+// One plane. The 2x2 window at stride 2 (every pooling of mnist_cnn) is spelled out; the general
+// case clips each window to the image first, so its inner loops check nothing.
+XGRAD_TARGET_CLONES void max_pool_plane(const float* __restrict in, const Window& g, float* __restrict out,
+                                        std::uint32_t* __restrict picked) {
+    // Without branches: whether a value beats the best so far is a coin toss on real data, and
+    // mispredicted branches were most of the pooling's time.
+    const auto take = [&](std::size_t k, float& best, std::uint32_t& at) {
+        const float v = in[k];
+        const bool better = (v > best) | (v != v);  // v != v: NaN
+        best = better ? v : best;
+        at = better ? static_cast<std::uint32_t>(k) : at;
+    };
+    const auto window = [&](std::size_t oy, std::size_t ox, std::size_t y0, std::size_t y1, std::size_t x0,
+                            std::size_t x1) {
+        float best = -std::numeric_limits<float>::infinity();
+        auto at = static_cast<std::uint32_t>(y0 * g.W + x0);
+        for (std::size_t y = y0; y < y1; ++y)
+            for (std::size_t x = x0; x < x1; ++x) take(y * g.W + x, best, at);
+        out[oy * g.Wo + ox] = best;
+        picked[oy * g.Wo + ox] = at;
+    };
+    if (g.kh == 2 && g.kw == 2 && g.stride == 2 && g.pad == 0) {
+        for (std::size_t oy = 0; oy < g.Ho; ++oy)
+            if (max_pool_2x2_row(in + 2 * oy * g.W, in + (2 * oy + 1) * g.W, g.Wo,
+                                 static_cast<std::uint32_t>(2 * oy * g.W), static_cast<std::uint32_t>(g.W),
+                                 out + oy * g.Wo, picked + oy * g.Wo))
+                for (std::size_t ox = 0; ox < g.Wo; ++ox) window(oy, ox, 2 * oy, 2 * oy + 2, 2 * ox, 2 * ox + 2);
+        return;
+    }
+    const auto clip = [&](std::size_t o, std::size_t k, std::size_t size) {  // [first, last) of the window
+        const auto start = static_cast<std::ptrdiff_t>(o * g.stride) - static_cast<std::ptrdiff_t>(g.pad);
+        const auto end = std::min(start + static_cast<std::ptrdiff_t>(k), static_cast<std::ptrdiff_t>(size));
+        return std::pair<std::size_t, std::size_t>(static_cast<std::size_t>(std::max<std::ptrdiff_t>(start, 0)),
+                                                   static_cast<std::size_t>(end));
+    };
+    for (std::size_t oy = 0; oy < g.Ho; ++oy) {
+        const auto [y0, y1] = clip(oy, g.kh, g.H);
+        for (std::size_t ox = 0; ox < g.Wo; ++ox) {
+            const auto [x0, x1] = clip(ox, g.kw, g.W);
+            window(oy, ox, y0, y1, x0, x1);
+        }
+    }
+}
+
+}  // namespace
+
+void max_pool2d_forward(const float* in, const Window& g, std::size_t planes, float* out, std::uint32_t* picked) {
+    const std::size_t per_task = std::max<std::size_t>(1, planes / 8);  // 8 tasks: the split is the shape's alone
+    run_tasks((planes + per_task - 1) / per_task, [&](std::size_t t, bool) {
+        for (std::size_t p = t * per_task; p < std::min(planes, (t + 1) * per_task); ++p)
+            max_pool_plane(in + p * g.H * g.W, g, out + p * g.positions(), picked + p * g.positions());
+    });
+}
+
+XGRAD_TARGET_CLONES double sum(const float* p, std::size_t n) {
+    double lane[8] = {};
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (std::size_t k = 0; k < 8; ++k) lane[k] += p[i + k];
+    double s = 0.0;
+    for (; i < n; ++i) s += p[i];
+    for (double v : lane) s += v;
+    return s;
+}
+
+XGRAD_TARGET_CLONES double dot(const float* p, const float* q, std::size_t n) {
+    double lane[8] = {};
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (std::size_t k = 0; k < 8; ++k) lane[k] += static_cast<double>(p[i + k]) * q[i + k];
+    double s = 0.0;
+    for (; i < n; ++i) s += static_cast<double>(p[i]) * q[i];
+    for (double v : lane) s += v;
+    return s;
+}
+
+XGRAD_TARGET_CLONES double sum_sq_dev(const float* p, std::size_t n, double shift) {
+    double lane[8] = {};
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (std::size_t k = 0; k < 8; ++k) {
+            const double d = p[i + k] - shift;
+            lane[k] += d * d;
+        }
+    double s = 0.0;
+    for (; i < n; ++i) s += (p[i] - shift) * (p[i] - shift);
+    for (double v : lane) s += v;
+    return s;
+}
+
+namespace {
+
+// Workers that wait for run_tasks' next job. Created when a run first needs them; they stay
+// (their scratch buffers with them) until the program ends.
+class Runner {
+public:
+    ~Runner() {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        for (std::thread& t : workers_) t.join();
+    }
+
+    // The caller holds busy_; threads > 1.
+    void run(std::size_t tasks, int threads, const std::function<void(std::size_t, bool)>& fn) {
+        while (static_cast<int>(workers_.size()) < threads - 1) {
+            const int id = static_cast<int>(workers_.size()) + 1;
+            workers_.emplace_back([this, id] { work(id); });
+        }
+        {
+            std::lock_guard lock(mutex_);
+            job_ = &fn;
+            tasks_ = tasks;
+            threads_ = threads;
+            next_ = 0;
+            pending_ = threads - 1;
+            error_ = nullptr;
+            ++generation_;
+        }
+        wake_.notify_all();
+        std::exception_ptr mine;
+        try {
+            share();
+        } catch (...) {
+            mine = std::current_exception();
+        }
+        std::unique_lock lock(mutex_);
+        done_.wait(lock, [&] { return pending_ == 0; });
+        if (mine) std::rethrow_exception(mine);
+        if (error_) std::rethrow_exception(error_);
+    }
+
+    std::mutex busy;  // one run at a time; a second caller runs its tasks inline
+
+private:
+    // Tasks go to whichever thread is free (on a shared machine one thread may get no core for
+    // a while); no result depends on which thread ran a task.
+    void share() {
+        for (std::size_t t = next_++; t < tasks_; t = next_++) (*job_)(t, true);
+    }
+
+    void work(int id) {
+        std::uint64_t seen = 0;
+        for (;;) {
+            {
+                std::unique_lock lock(mutex_);
+                wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+                if (stop_) return;
+                seen = generation_;
+                if (id >= threads_) continue;  // not needed this time
+            }
+            std::exception_ptr error;
+            try {
+                share();
+            } catch (...) {
+                error = std::current_exception();
+            }
+            std::lock_guard lock(mutex_);
+            if (error && !error_) error_ = error;
+            if (--pending_ == 0) done_.notify_all();
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable wake_, done_;
+    std::vector<std::thread> workers_;
+    const std::function<void(std::size_t, bool)>* job_ = nullptr;
+    std::size_t tasks_ = 0;
+    std::atomic<std::size_t> next_ = 0;
+    int threads_ = 1, pending_ = 0;
+    std::uint64_t generation_ = 0;
+    bool stop_ = false;
+    std::exception_ptr error_;
+};
+
+Runner& runner() {
+    static Runner r;
+    return r;
+}
+
+}  // namespace
+
+int run_tasks(std::size_t tasks, const std::function<void(std::size_t, bool)>& fn) {
+    const int threads = static_cast<int>(std::min<std::size_t>(tasks, static_cast<std::size_t>(get_num_threads())));
+    if (threads > 1) {
+        Runner& r = runner();
+        std::unique_lock busy(r.busy, std::try_to_lock);
+        if (busy) {
+            r.run(tasks, threads, fn);
+            return threads;
+        }
+    }
+    for (std::size_t t = 0; t < tasks; ++t) fn(t, false);
+    return 1;
+}
+
+}  // namespace xg::detail

@@ -1,0 +1,165 @@
+// The fast paths of core/conv_kernels.cpp against naive loops in double: im2col's block copy
+// ("same" padding), the general row copy (stride 2, padding over half the kernel, non-square
+// kernels, rows entirely in padding), the 1x1 path that skips im2col, chunks of several images
+// with a ragged last one, the weight gradient summed in groups; then bits: 1 thread against 2,
+// and the per-thread buffers reused across shapes. Also max_pool2d's choice on all -inf windows.
+#include <cstring>
+
+#include "helpers.hpp"
+
+using namespace xg;
+
+namespace {
+
+struct Conv {
+    std::size_t N, C, H, W, O, kh, kw, s, p;
+    std::size_t Ho() const { return (H + 2 * p - kh) / s + 1; }
+    std::size_t Wo() const { return (W + 2 * p - kw) / s + 1; }
+};
+
+// The input pixel (y, x) under output (oy, ox) and kernel tap (i, j), or false in the padding.
+bool tap(const Conv& c, std::size_t oy, std::size_t ox, std::size_t i, std::size_t j, std::size_t& y, std::size_t& x) {
+    const long yy = long(oy * c.s + i) - long(c.p), xx = long(ox * c.s + j) - long(c.p);
+    if (yy < 0 || xx < 0 || yy >= long(c.H) || xx >= long(c.W)) return false;
+    y = std::size_t(yy);
+    x = std::size_t(xx);
+    return true;
+}
+
+// y = conv(x, w) + b, and for the gradient G of y: gx, gw, gb, all in double.
+struct Naive {
+    Array y, gx, gw, gb;
+};
+Naive naive(const Conv& c, const Array& in, const Array& w, const Array& b, const Array& G) {
+    std::vector<double> y(c.N * c.O * c.Ho() * c.Wo()), gx(in.size()), gw(w.size()), gb(c.O);
+    for (std::size_t n = 0; n < c.N; ++n)
+        for (std::size_t o = 0; o < c.O; ++o)
+            for (std::size_t oy = 0; oy < c.Ho(); ++oy)
+                for (std::size_t ox = 0; ox < c.Wo(); ++ox) {
+                    const std::size_t at = ((n * c.O + o) * c.Ho() + oy) * c.Wo() + ox;
+                    const double g = G.data()[at];
+                    double acc = b(o);
+                    gb[o] += g;
+                    for (std::size_t ch = 0; ch < c.C; ++ch)
+                        for (std::size_t i = 0; i < c.kh; ++i)
+                            for (std::size_t j = 0; j < c.kw; ++j) {
+                                std::size_t yy, xx;
+                                if (!tap(c, oy, ox, i, j, yy, xx)) continue;
+                                const std::size_t wi = ((o * c.C + ch) * c.kh + i) * c.kw + j;
+                                const std::size_t xi = ((n * c.C + ch) * c.H + yy) * c.W + xx;
+                                acc += double(w.data()[wi]) * in.data()[xi];
+                                gw[wi] += g * in.data()[xi];
+                                gx[xi] += g * w.data()[wi];
+                            }
+                    y[at] = acc;
+                }
+    const auto to = [](const std::vector<double>& v, const Shape& shape) {
+        Array a = Array::from_shape(shape);
+        for (std::size_t k = 0; k < v.size(); ++k) a.data()[k] = static_cast<float>(v[k]);
+        return a;
+    };
+    return {to(y, {c.N, c.O, c.Ho(), c.Wo()}), to(gx, in.shape()), to(gw, w.shape()), to(gb, {c.O})};
+}
+
+// conv2d forward and backward with a random upstream gradient: y, gx, gw, gb.
+std::vector<Tensor> run(const Conv& c, Tensor x, Tensor w, Tensor b, const Tensor& G) {  // handles: grads are shared
+    x.mutable_grad() = Tensor();
+    w.mutable_grad() = Tensor();
+    b.mutable_grad() = Tensor();
+    Tensor y = conv2d(x, w, b, c.s, c.p);
+    y.backward(G);
+    return {y.detach(), x.grad(), w.grad(), b.grad()};
+}
+
+bool same_bits(const Tensor& a, const Tensor& b) {
+    return a.shape() == b.shape() && std::memcmp(a.data().data(), b.data().data(), a.numel() * sizeof(float)) == 0;
+}
+
+const std::vector<Conv> shapes = {
+    {5, 16, 20, 20, 8, 5, 5, 1, 2},  // "same" 5x5: a block copy per row of cols; a chunk per image, 4 groups
+    {30, 8, 16, 16, 4, 3, 3, 1, 1},  // chunks of 14, 14 and 2 images: gathered outputs and gradients
+    {6, 8, 10, 10, 4, 1, 1, 1, 0},   // 1x1 stride 1: the image is its own column matrix
+    {4, 8, 10, 9, 5, 1, 1, 2, 0},    // 1x1 stride 2 (the ResNet's projection shortcut)
+    {3, 4, 11, 10, 6, 3, 3, 2, 1},   // stride 2 with padding, odd sizes
+    {2, 3, 6, 5, 4, 3, 3, 1, 2},     // padding over half the kernel: output wider than the input
+    {2, 2, 3, 3, 3, 5, 5, 1, 2},     // a 5x5 kernel on a 3x3 image: whole rows of cols are padding
+    {2, 3, 7, 9, 4, 3, 5, 1, 1},     // a non-square kernel
+    {2, 3, 7, 9, 4, 1, 3, 1, 1},     // kh 1 with padding: "same" across, rows of padding above and below
+};
+
+}  // namespace
+
+TEST_CASE("conv kernels: conv2d and its gradients equal naive loops on every path", "[ops][conv][conv_kernels]") {
+    manual_seed(21);
+    for (const Conv& c : shapes) {
+        INFO("x [" << c.N << ", " << c.C << ", " << c.H << ", " << c.W << "], w [" << c.O << ", " << c.C << ", " << c.kh
+                   << ", " << c.kw << "], stride " << c.s << ", padding " << c.p);
+        Tensor x = Tensor::randn({c.N, c.C, c.H, c.W}, true), w = Tensor::randn({c.O, c.C, c.kh, c.kw}, true);
+        Tensor b = Tensor::randn({c.O}, true), G = Tensor::randn({c.N, c.O, c.Ho(), c.Wo()});
+        const std::vector<Tensor> got = run(c, x, w, b, G);
+        const Naive want = naive(c, x.data(), w.data(), b.data(), G.data());
+        CHECK(test::all_close(got[0].data(), want.y, 1e-4f));
+        CHECK(test::all_close(got[1].data(), want.gx, 1e-4f));
+        CHECK(test::all_close(got[2].data(), want.gw, 1e-3f));
+        CHECK(test::all_close(got[3].data(), want.gb, 1e-3f));
+    }
+}
+
+TEST_CASE("conv kernels: conv2d and max_pool2d give the same bits on 1 thread and on 2", "[ops][conv][threads]") {
+    manual_seed(22);
+    const int before = get_num_threads();
+    for (const Conv& c : {shapes[0], shapes[1], shapes[2]}) {
+        Tensor x = Tensor::randn({c.N, c.C, c.H, c.W}, true), w = Tensor::randn({c.O, c.C, c.kh, c.kw}, true);
+        Tensor b = Tensor::randn({c.O}, true), G = Tensor::randn({c.N, c.O, c.Ho(), c.Wo()});
+        set_num_threads(1);
+        const std::vector<Tensor> one = run(c, x, w, b, G);
+        set_num_threads(2);
+        const std::vector<Tensor> two = run(c, x, w, b, G);
+        for (std::size_t k = 0; k < one.size(); ++k) {
+            INFO("output " << k << " of the case with " << c.C << " channels");
+            CHECK(same_bits(one[k], two[k]));
+        }
+    }
+    Tensor x = Tensor::randn({8, 16, 12, 12}, true);
+    set_num_threads(1);
+    Tensor y1 = max_pool2d(x, 3, 2, 1);
+    set_num_threads(2);
+    Tensor y2 = max_pool2d(x, 3, 2, 1);
+    CHECK(same_bits(y1, y2));
+    set_num_threads(before);
+}
+
+TEST_CASE("conv kernels: the reused buffers give the same bits after a larger and a smaller shape",
+          "[ops][conv][conv_kernels]") {
+    manual_seed(23);
+    const Conv& big = shapes[0];
+    const Conv& small = shapes[6];
+    Tensor x = Tensor::randn({big.N, big.C, big.H, big.W}, true), w = Tensor::randn({big.O, big.C, 5, 5}, true);
+    Tensor b = Tensor::randn({big.O}, true), G = Tensor::randn({big.N, big.O, big.Ho(), big.Wo()});
+    const std::vector<Tensor> first = run(big, x, w, b, G);
+    Tensor xs = Tensor::randn({small.N, small.C, small.H, small.W}, true);
+    Tensor ws = Tensor::randn({small.O, small.C, 5, 5}, true), bs = Tensor::randn({small.O}, true);
+    const std::vector<Tensor> small_first =
+        run(small, xs, ws, bs, Tensor::ones({small.N, small.O, small.Ho(), small.Wo()}));
+    const std::vector<Tensor> again = run(big, x, w, b, G);
+    const std::vector<Tensor> small_again =
+        run(small, xs, ws, bs, Tensor::ones({small.N, small.O, small.Ho(), small.Wo()}));
+    for (std::size_t k = 0; k < first.size(); ++k) {
+        INFO("output " << k);
+        CHECK(same_bits(first[k], again[k]));
+        CHECK(same_bits(small_first[k], small_again[k]));
+    }
+}
+
+// PyTorch gives a window with nothing above -inf its first element in the image (the plane's
+// first element before this was fixed: the 2x2 windows' gradients all landed on pixel 0).
+TEST_CASE("max_pool2d: a window of -inf picks its first in-image element, as PyTorch", "[ops][conv]") {
+    const float inf = std::numeric_limits<float>::infinity();
+    Tensor x = Tensor::full({1, 1, 4, 4}, -inf, true);
+    sum(max_pool2d(x, 2)).backward();
+    CHECK(
+        test::all_close(x.grad().reshape({-1}), Tensor::from({1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0}), 0.0f));
+    Tensor p = Tensor::full({1, 1, 3, 3}, -inf, true);  // padding 1: windows start outside the image
+    sum(max_pool2d(p, 2, 2, 1)).backward();
+    CHECK(test::all_close(p.grad().reshape({-1}), Tensor::from({1, 1, 0, 1, 1, 0, 0, 0, 0}), 0.0f));
+}
