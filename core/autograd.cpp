@@ -131,7 +131,7 @@ private:
     std::vector<const Node*> slots_;  // null: empty; kept at most half full
     std::size_t count_ = 0;
 
-    std::size_t home(const Node* n) const {  // Fibonacci hashing of the address
+    std::size_t home(const Node* n) const {  // the address times 2^64/φ; its middle bits pick the slot
         return static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(n) * 0x9E3779B97F4A7C15ull) >> 20) &
                (slots_.size() - 1);
     }

@@ -83,6 +83,7 @@ private:
     template <class F>
     static Holder* make_holder(F&& f) {
         using Stored = Impl<std::decay_t<F>>;
+        static_assert(alignof(Stored) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "pool blocks have operator new's alignment");
         void* block = xg::detail::pool_allocate(sizeof(Stored));
         try {
             return new (block) Stored(std::forward<F>(f));

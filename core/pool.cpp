@@ -7,17 +7,7 @@ namespace xg::detail {
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool pooling = false;  // ASan checks each block itself
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool pooling = false;
-#else
-constexpr bool pooling = true;
-#endif
-#else
-constexpr bool pooling = true;
-#endif
+constexpr bool pooling = pooling_enabled;
 
 constexpr std::size_t granule = 16;             // size classes: 16, 32, ..., 512 bytes
 constexpr std::size_t classes = 32;             // the largest pooled block: 512 bytes

@@ -190,9 +190,10 @@ int main(int argc, char** argv) {
     app.add_option("--lr", a.lr, "peak learning rate of AdamW (default: the model's)")->check(CLI::PositiveNumber);
     app.add_option("--seed", a.seed, "manual_seed for initial weights; also seeds the batches and the sampler")
         ->capture_default_str();
+    // Bounded: logits / 1e-40 overflow to inf, and the softmax of infs is NaN.
     app.add_option("--temperature", a.temperature, "sampling temperature: logits / T before the softmax")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::Range(1e-3, 1e3));
     app.add_option("--samples", a.samples, "words to invent after training")->capture_default_str();
     app.add_option("--threads", a.threads, "threads for the matrix products (OpenBLAS)")
         ->capture_default_str()

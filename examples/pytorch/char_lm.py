@@ -272,6 +272,12 @@ def main():
     p.add_argument("--load", metavar="FILE", help="start from the weights in FILE (safetensors, e.g. written by the C++ twin)")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args()
+    if not 1e-3 <= args.temperature <= 1e3:  # as the C++ twin's CLI::Range
+        p.error(f"--temperature: {args.temperature} not in [0.001 - 1000]")
+    for flag in ("steps", "batch_size", "lr", "threads"):
+        value = getattr(args, flag)
+        if value is not None and (value <= 0 if flag != "steps" else value < 0):
+            p.error(f"--{flag.replace('_', '-')}: {value} is not allowed")
     steps, batch_size, lr = DEFAULTS[args.model]
     args.steps = steps if args.steps is None else args.steps
     args.batch_size = batch_size if args.batch_size is None else args.batch_size
