@@ -1,6 +1,7 @@
 // The code that docs/ shows, compiled and run. A code block in docs/ marked <!-- tests/test_docs.cpp -->
 // appears here line for line (the CTest check "docs: code blocks marked with a file are in that
 // file" compares them), so edit the page and this file together.
+#include "docs_text.hpp"
 #include "helpers.hpp"
 
 #include <cmath>
@@ -12,17 +13,6 @@
 
 using namespace xg;
 using xg::test::Domain;
-
-namespace {
-// The text between R"( and )" without the newlines that open and close it: expected output
-// written out as it appears on a docs page.
-std::string text(const char* raw) {
-    std::string s(raw);
-    if (!s.empty() && s.front() == '\n') s.erase(0, 1);
-    if (!s.empty() && s.back() == '\n') s.pop_back();
-    return s;
-}
-}  // namespace
 
 // ---- docs/2-backward-pass.md: checking a gradient yourself ----
 
@@ -124,13 +114,13 @@ TEST_CASE("docs/6: the tape of dy/dx for y = tanh(w·x)", "[docs][grad2]") {
     Tensor g = autograd::grad({y}, {x}, {.create_graph = true})[0];  // dy/dx = w·(1 - y²), recorded
 
     const autograd::TensorNames names{{"x", x}, {"w", w}};
-    CHECK(autograd::tape_str(g, names) == text(R"(
+    CHECK(autograd::tape_str(g, names) == test::page_text(R"(
 tape behind a tensor of shape []: 4 ops, in the order they ran (backward replays them bottom to top)
   #1 mul                 w [], x [] -> []
   #2 tanh                #1 [] -> []
   #3 tanh_backward       input [], #2 [] -> []
   #4 mul                 #3 [], w [] -> []
-)") + "\n");
+)"));
     if (const char* dir = std::getenv("XGRAD_DOCS_IMAGES")) {
         std::ofstream(std::string(dir) + "/tanh_grad_tape.dot") << autograd::to_dot(g, names);
     }
@@ -158,9 +148,8 @@ TEST_CASE("docs/6: a gradient penalty through cross_entropy names the first-orde
     Tensor loss = nn::functional::cross_entropy(model(x), y);
     Tensor gx = autograd::grad({loss}, {x}, {.create_graph = true})[0];
     Tensor penalty = sum(gx * gx);
-    CHECK_THROWS_WITH(penalty.backward(), text(R"(
-cross_entropy: its backward is a fused first-order kernel, so a gradient computed through it with create_graph can't be differentiated again (second-order gradients are not supported through 'cross_entropy')
-)"));
+    CHECK_THROWS_WITH(penalty.backward(), test::page_text(R"(
+cross_entropy: its backward is a fused first-order kernel, so a gradient computed through it with create_graph can't be differentiated again (second-order gradients are not supported through 'cross_entropy'))"));
     // log_softmax + nll_loss compute the same loss with ops differentiable to any order.
     Tensor loss2 = nn::functional::nll_loss(log_softmax(model(x), 1), y);
     CHECK(loss2.item() == Approx(loss.item()));
@@ -184,7 +173,7 @@ TEST_CASE("docs/6: the PINN's loss backpropagates through three layers of tape",
     CHECK(ops(d2u) == 9);
     autograd::TensorNames names = model.named_parameters();
     names.emplace_back("x", x);
-    CHECK(autograd::tape_str(d2u, names) == text(R"(
+    CHECK(autograd::tape_str(d2u, names) == test::page_text(R"(
 tape behind a tensor of shape [2, 1]: 9 ops, in the order they ran (backward replays them bottom to top)
   #1 linear              x [2, 1], 0.weight [4, 1], 0.bias [4] -> [2, 4]
   #2 tanh                #1 [2, 4] -> [2, 4]
@@ -195,7 +184,7 @@ tape behind a tensor of shape [2, 1]: 9 ops, in the order they ran (backward rep
   #7 mul                 #6 [2, 4] -> [2, 4]
   #8 tanh_backward       #7 [2, 4], #2 [2, 4] -> [2, 4]
   #9 matmul              #8 [2, 4], 0.weight [4, 1] -> [2, 1]
-)") + "\n");
+)"));
     // u'' for a 1-4-1 tanh net by hand: Σ_j v_j·w_j²·tanh''(w_j·x + b_j), tanh'' = -2t(1 - t²).
     const Array W = model.at<nn::Linear>(0).weight.data(), b = model.at<nn::Linear>(0).bias.data();
     const Array V = model.at<nn::Linear>(2).weight.data();

@@ -1,6 +1,7 @@
 // The code of docs/7-when-sequential-is-not-enough.md, compiled and run. A code block on that page
 // marked <!-- tests/test_docs_custom.cpp --> appears here line for line (tests/docs_check.sh), so
 // edit the page and this file together.
+#include "docs_text.hpp"
 #include "helpers.hpp"
 
 #include <cstdlib>
@@ -8,14 +9,6 @@
 #include <sstream>
 
 using namespace xg;
-
-namespace {
-std::string text(const char* raw) {  // expected output as the page shows it
-    std::string s(raw);
-    if (!s.empty() && s.front() == '\n') s.erase(0, 1);
-    return s;
-}
-}  // namespace
 
 namespace xg::docs7 {
 
@@ -160,7 +153,7 @@ TEST_CASE("docs/7: the tape of one residual block and its skip's gradient", "[do
     Tensor y = block(x);
     autograd::TensorNames names{{"x", x}};
     for (auto& [name, p] : block.named_parameters()) names.emplace_back(name, p);
-    CHECK(autograd::tape_str(y, names) == text(R"(
+    CHECK(autograd::tape_str(y, names) == test::page_text(R"(
 tape behind a tensor of shape [1, 2, 4, 4]: 7 ops, in the order they ran (backward replays them bottom to top)
   #1 conv2d              x [1, 2, 4, 4], conv1.weight [2, 2, 3, 3] -> [1, 2, 4, 4]
   #2 batch_norm          #1 [1, 2, 4, 4], bn1.weight [2], bn1.bias [2] -> [1, 2, 4, 4]
@@ -200,12 +193,12 @@ TEST_CASE("docs/7: Up takes the skip as its second input and hooks see both", "[
     handle.remove();
     std::ostringstream printed;
     printed << net.up;
-    CHECK(printed.str() == text(R"(
+    CHECK(printed.str() == test::page_text(R"(
 Up(
   (up): ConvTranspose2d(16, 8, kernel_size=(2, 2), stride=(2, 2))
   (conv): Conv2d(16, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
 ))"));
-    CHECK(nn::summary(net, x) == text(R"(
+    CHECK(nn::summary(net, x) == test::page_text(R"(
 Input shape: [2, 1, 28, 28]
 ====================================================
 Layer (type)               Output shape      Param #

@@ -1,6 +1,7 @@
 // The code of docs/8-language-models.md, compiled and run. A code block on that page marked
 // <!-- tests/test_docs_lm.cpp --> appears here line for line (tests/docs_check.sh), so edit the
 // page and this file together. The picture docs/images/lstm_unroll.dot is checked here too.
+#include "docs_text.hpp"
 #include "helpers.hpp"
 
 #include <cmath>
@@ -11,12 +12,6 @@
 using namespace xg;
 
 namespace {
-
-std::string text(const char* raw) {  // expected output as the page shows it
-    std::string s(raw);
-    if (!s.empty() && s.front() == '\n') s.erase(0, 1);
-    return s;
-}
 
 std::string read_text(const std::string& path) {
     std::ifstream in(path);
@@ -80,7 +75,7 @@ TEST_CASE("docs/8: two LSTM steps on the tape and their shared weights' gradient
 
     autograd::TensorNames names{{"x1", x1}, {"x2", x2}, {"h0", s0.h}, {"c0", s0.c}};
     for (auto& [name, p] : cell.named_parameters()) names.emplace_back(name, p);
-    CHECK(autograd::tape_str(s1.h, names) == text(R"(
+    CHECK(autograd::tape_str(s1.h, names) == test::page_text(R"(
 tape behind a tensor of shape [1, 3]: 16 ops, in the order they ran (backward replays them bottom to top)
   #1 linear              x1 [1, 2], weight_ih [12, 2], bias_ih [12] -> [1, 12]
   #2 linear              h0 [1, 3], weight_hh [12, 3], bias_hh [12] -> [1, 12]
@@ -157,7 +152,7 @@ TEST_CASE("docs/8: the causal mask gives exact zeros above the diagonal", "[docs
     Tensor weights = softmax(scores.masked_fill(future, -INFINITY), -1);
     std::ostringstream printed;
     printed << weights;
-    CHECK(printed.str() + "\n" == text(R"(
+    CHECK(printed.str() + "\n" == test::page_text(R"(
 tensor([[1.0000, 0.0000, 0.0000, 0.0000],
         [0.8506, 0.1494, 0.0000, 0.0000],
         [0.0439, 0.7835, 0.1726, 0.0000],
