@@ -1,7 +1,7 @@
 // The loops behind core/ops_conv.cpp and core/ops_norm.cpp (not part of the public API): im2col
 // and col2im as row copies, conv2d forward and backward over the batch in chunks of images that
-// fit in the cache, the batch statistics of batch_norm, and the small task runner that splits the
-// batch across set_num_threads threads.
+// fit in the cache, and the batch statistics of batch_norm; the chunks are split across
+// set_num_threads threads by detail::run_tasks (core/parallel.hpp).
 //
 // Speed: bench/bench_ops.cpp times each op against its matrix products alone (its gemm_bound_
 // rows); bench/README.md has the numbers and what each part of this file bought.
@@ -12,7 +12,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 
 namespace xg::detail {
 
@@ -52,11 +51,5 @@ double sum(const float* p, std::size_t n);
 double dot(const float* p, const float* q, std::size_t n);
 // Σ (p[i] - shift)² in double, in the same fixed order.
 double sum_sq_dev(const float* p, std::size_t n, double shift);
-
-// fn(0) ... fn(tasks - 1) on up to get_num_threads() threads (the calling thread is one of them).
-// Tasks go to whichever thread is free, so no task's result may depend on another's. Returns the
-// number of threads used; when it is more than one, matrix products inside fn must run on one
-// thread (gemm's one_thread flag). Runs inline when another run_tasks is in progress.
-int run_tasks(std::size_t tasks, const std::function<void(std::size_t task, bool parallel)>& fn);
 
 }  // namespace xg::detail

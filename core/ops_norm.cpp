@@ -5,6 +5,7 @@
 #include "core/conv_kernels.hpp"
 #include "core/ops.hpp"
 #include "core/ops_util.hpp"
+#include "core/parallel.hpp"
 #include "core/simd.hpp"
 
 namespace xg {

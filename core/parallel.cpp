@@ -2,6 +2,13 @@
 // count steady under every running product (see parallel.hpp).
 #include "core/parallel.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
+
 #include <cblas.h>
 
 #include <condition_variable>
@@ -92,3 +99,115 @@ GemmThreads::~GemmThreads() {
 
 }  // namespace parallel
 }  // namespace xg
+
+namespace xg::detail {
+
+namespace {
+
+// Workers that wait for run_tasks' next job. Created when a run first needs them; they stay
+// (their scratch buffers with them) until the program ends.
+class Runner {
+public:
+    ~Runner() {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        for (std::thread& t : workers_) t.join();
+    }
+
+    // The caller holds busy_; threads > 1.
+    void run(std::size_t tasks, int threads, const std::function<void(std::size_t, bool)>& fn) {
+        while (static_cast<int>(workers_.size()) < threads - 1) {
+            const int id = static_cast<int>(workers_.size()) + 1;
+            workers_.emplace_back([this, id] { work(id); });
+        }
+        {
+            std::lock_guard lock(mutex_);
+            job_ = &fn;
+            tasks_ = tasks;
+            threads_ = threads;
+            next_ = 0;
+            pending_ = threads - 1;
+            error_ = nullptr;
+            ++generation_;
+        }
+        wake_.notify_all();
+        std::exception_ptr mine;
+        try {
+            share();
+        } catch (...) {
+            mine = std::current_exception();
+        }
+        std::unique_lock lock(mutex_);
+        done_.wait(lock, [&] { return pending_ == 0; });
+        if (mine) std::rethrow_exception(mine);
+        if (error_) std::rethrow_exception(error_);
+    }
+
+    std::mutex busy;  // one run at a time; a second caller runs its tasks inline
+
+private:
+    // Tasks go to whichever thread is free (on a shared machine one thread may get no core for
+    // a while); no result depends on which thread ran a task.
+    void share() {
+        for (std::size_t t = next_++; t < tasks_; t = next_++) (*job_)(t, true);
+    }
+
+    void work(int id) {
+        std::uint64_t seen = 0;
+        for (;;) {
+            {
+                std::unique_lock lock(mutex_);
+                wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+                if (stop_) return;
+                seen = generation_;
+                if (id >= threads_) continue;  // not needed this time
+            }
+            std::exception_ptr error;
+            try {
+                share();
+            } catch (...) {
+                error = std::current_exception();
+            }
+            std::lock_guard lock(mutex_);
+            if (error && !error_) error_ = error;
+            if (--pending_ == 0) done_.notify_all();
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable wake_, done_;
+    std::vector<std::thread> workers_;
+    const std::function<void(std::size_t, bool)>* job_ = nullptr;
+    std::size_t tasks_ = 0;
+    std::atomic<std::size_t> next_ = 0;
+    int threads_ = 1, pending_ = 0;
+    std::uint64_t generation_ = 0;
+    bool stop_ = false;
+    std::exception_ptr error_;
+};
+
+Runner& runner() {
+    static Runner r;
+    return r;
+}
+
+}  // namespace
+
+int run_tasks(std::size_t tasks, const std::function<void(std::size_t, bool)>& fn) {
+    const int threads = static_cast<int>(std::min<std::size_t>(tasks, static_cast<std::size_t>(get_num_threads())));
+    if (threads > 1) {
+        Runner& r = runner();
+        std::unique_lock busy(r.busy, std::try_to_lock);
+        if (busy) {
+            r.run(tasks, threads, fn);
+            return threads;
+        }
+    }
+    for (std::size_t t = 0; t < tasks; ++t) fn(t, false);
+    return 1;
+}
+
+}  // namespace xg::detail

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 
 namespace xg {
 
@@ -51,3 +52,14 @@ private:
 
 }  // namespace parallel
 }  // namespace xg
+
+namespace xg::detail {
+
+// A small pool for the memory-bound kernels (im2col chunks, pooling planes, batch_norm channels):
+// fn(0) ... fn(tasks - 1) on up to get_num_threads() threads (the calling thread is one of them).
+// Tasks go to whichever thread is free, so no task's result may depend on another's. Returns the
+// number of threads used; when it is more than one, matrix products inside fn must run on one
+// thread (gemm's one_thread flag). Runs inline when another run_tasks is in progress.
+int run_tasks(std::size_t tasks, const std::function<void(std::size_t task, bool parallel)>& fn);
+
+}  // namespace xg::detail
