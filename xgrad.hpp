@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/gradcheck.hpp"
+#include "core/backends.hpp"
 #include "core/parallel.hpp"
 #include "core/ops.hpp"
 #include "core/random.hpp"

@@ -10,6 +10,7 @@
 
 #include "core/blas.hpp"
 #include "core/conv_kernels.hpp"
+#include "core/conv_onednn.hpp"
 #include "core/ops.hpp"
 #include "core/ops_util.hpp"
 
@@ -62,7 +63,8 @@ Shape pool2d_shape(const Shape& x, std::size_t kernel, std::size_t stride, std::
 
 // Per image n: cols [K, L] = im2col(x[n]) (K = C·kh·kw, L = Ho·Wo), y[n] [O, L] = W [O, K] · cols + b.
 // dW = Σn G[n] · colsᵀ,  db = Σ over n and positions of G,  dcols = Wᵀ · G[n], folded back by col2im.
-// core/conv_kernels.cpp runs this a cache-sized chunk of images at a time, across the threads.
+// core/conv_kernels.cpp runs this a cache-sized chunk of images at a time, across the threads;
+// with oneDNN built in and switched on (core/backends.hpp), its convolutions run instead.
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, std::size_t stride, std::size_t padding) {
     const Window g = geometry(x.shape(), conv2d_shape(x.shape(), w.shape(), stride, padding), w.shape()[2],
                               w.shape()[3], stride, padding);
@@ -72,16 +74,20 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, std::size_t 
                     " output channels");
     }
     Array y = Array::from_shape({N, O, g.Ho, g.Wo});
-    conv2d_forward(x.data().data(), w.data().data(), bias.defined() ? bias.data().data() : nullptr, N, O, g, y.data());
+    const float* b = bias.defined() ? bias.data().data() : nullptr;
+    if (!onednn_conv2d_forward(x.data().data(), w.data().data(), b, N, O, g, y.data()))
+        conv2d_forward(x.data().data(), w.data().data(), b, N, O, g, y.data());
     Tensor out(std::move(y));
     record_first_order("conv2d", out, {x, w, bias}, [x, w, bias, g, N, O](Tensor gt) {
         Tensors grads(3);
         Array gx = x.requires_grad() ? Array::from_shape(x.shape()) : Array();
         Array gw = w.requires_grad() ? Array::from_shape(w.shape()) : Array();
         Array gb = bias.requires_grad() ? Array::from_shape({O}) : Array();
-        conv2d_backward(x.data().data(), w.data().data(), gt.data().data(), N, O, g,
-                        x.requires_grad() ? gx.data() : nullptr, w.requires_grad() ? gw.data() : nullptr,
-                        bias.requires_grad() ? gb.data() : nullptr);
+        float* const outs[3] = {x.requires_grad() ? gx.data() : nullptr, w.requires_grad() ? gw.data() : nullptr,
+                                bias.requires_grad() ? gb.data() : nullptr};
+        if (!onednn_conv2d_backward(x.data().data(), w.data().data(), gt.data().data(), N, O, g, outs[0], outs[1],
+                                    outs[2]))
+            conv2d_backward(x.data().data(), w.data().data(), gt.data().data(), N, O, g, outs[0], outs[1], outs[2]);
         if (x.requires_grad()) grads[0] = Tensor(std::move(gx));
         if (w.requires_grad()) grads[1] = Tensor(std::move(gw));
         if (bias.requires_grad()) grads[2] = Tensor(std::move(gb));

@@ -7,7 +7,8 @@
 # same configuration, so running them in any order never flips an option.
 #   release   Release: tests, examples, benchmarks     (scripts/test.sh, train-mnist.sh, render-docs.sh)
 #   sanitize  Debug, ASan + UBSan: tests               (scripts/test.sh)
-#   thread    RelWithDebInfo, TSan: [threads] tests    (scripts/test.sh)
+#   thread    RelWithDebInfo, TSan: [threads] tests    (scripts/test.sh); without oneDNN, whose
+#             OpenMP runtime (libgomp) TSan can't see into: it would report its own barriers
 #   fuzz      clang, libFuzzer targets                 (scripts/fuzz.sh)
 # Sourced, it defines the function xgrad_configure with the same arguments instead.
 xgrad_configure() {
@@ -18,14 +19,14 @@ xgrad_configure() {
   local args=()
   case "$profile" in
     release)  args=(-DCMAKE_BUILD_TYPE=Release -DXGRAD_BUILD_TESTS=ON -DXGRAD_BUILD_EXAMPLES=ON -DXGRAD_BUILD_BENCH=ON
-                    -DXGRAD_SANITIZE=OFF -DXGRAD_FUZZ=OFF -DXGRAD_NATIVE=OFF -DXGRAD_DISTRIBUTED=AUTO) ;;
+                    -DXGRAD_SANITIZE=OFF -DXGRAD_FUZZ=OFF -DXGRAD_NATIVE=OFF -DXGRAD_DISTRIBUTED=AUTO -DXGRAD_ONEDNN=AUTO) ;;
     sanitize) args=(-DCMAKE_BUILD_TYPE=Debug -DXGRAD_BUILD_TESTS=ON -DXGRAD_BUILD_EXAMPLES=OFF -DXGRAD_BUILD_BENCH=OFF
-                    -DXGRAD_SANITIZE=ON -DXGRAD_FUZZ=OFF -DXGRAD_NATIVE=OFF -DXGRAD_DISTRIBUTED=AUTO) ;;
+                    -DXGRAD_SANITIZE=ON -DXGRAD_FUZZ=OFF -DXGRAD_NATIVE=OFF -DXGRAD_DISTRIBUTED=AUTO -DXGRAD_ONEDNN=AUTO) ;;
     thread)   args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DXGRAD_BUILD_TESTS=ON -DXGRAD_BUILD_EXAMPLES=OFF -DXGRAD_BUILD_BENCH=OFF
-                    -DXGRAD_SANITIZE=thread -DXGRAD_FUZZ=OFF -DXGRAD_NATIVE=OFF -DXGRAD_DISTRIBUTED=AUTO) ;;
+                    -DXGRAD_SANITIZE=thread -DXGRAD_FUZZ=OFF -DXGRAD_NATIVE=OFF -DXGRAD_DISTRIBUTED=AUTO -DXGRAD_ONEDNN=OFF) ;;
     fuzz)     args=(-DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXGRAD_BUILD_TESTS=OFF
                     -DXGRAD_BUILD_EXAMPLES=OFF -DXGRAD_BUILD_BENCH=OFF -DXGRAD_SANITIZE=OFF -DXGRAD_FUZZ=ON -DXGRAD_NATIVE=OFF
-                    -DXGRAD_DISTRIBUTED=OFF) ;;
+                    -DXGRAD_DISTRIBUTED=OFF -DXGRAD_ONEDNN=OFF) ;;
     *) echo "configure.sh: unknown profile '$profile' (release, sanitize, thread, fuzz)" >&2; return 2 ;;
   esac
   cmake -S "$src" -B "$dir" "${args[@]}" "$@" >/dev/null

@@ -3,7 +3,8 @@
 # serve the fuzz targets; graphviz only the test that renders a tape picture; clang-format the
 # layout check; libtsan2, which g++ pulls in anyway, the ThreadSanitizer build of scripts/test.sh;
 # libopenmpi-dev and openmpi-bin the optional xgrad::distributed, its mpirun tests and multi-process
-# training; wamerican the word list examples/char_lm learns from). Idempotent: when every package
+# training; wamerican the word list examples/char_lm learns from; libdnnl-dev, oneDNN, the
+# convolutions of conv2d, core/backends.hpp). Idempotent: when every package
 # is already installed it only checks and returns.
 # Needs root (or sudo) to install.
 set -euo pipefail
@@ -12,6 +13,7 @@ packages=(
   build-essential cmake pkg-config
   xtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
   catch2 libcli11-dev libopenmpi-dev openmpi-bin zlib1g-dev nlohmann-json3-dev libpng-dev libbenchmark-dev libtsan2 libxsmm-dev
+  libdnnl-dev
   dataset-fashion-mnist wamerican
   clang libclang-rt-14-dev clang-format
   graphviz

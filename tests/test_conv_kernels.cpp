@@ -2,8 +2,11 @@
 // ("same" padding), the general row copy (stride 2, padding over half the kernel, non-square
 // kernels, rows entirely in padding), the 1x1 path that skips im2col, chunks of several images
 // with a ragged last one, the weight gradient summed in groups; then bits: 1 thread against 2,
-// and the per-thread buffers reused across shapes. Also max_pool2d's choice on all -inf windows.
+// and the per-thread buffers reused across shapes. The same for oneDNN's convolutions
+// (core/conv_onednn.cpp) when xgrad is built with them, whose bits are fixed per thread setting;
+// and the two backends against each other. Also max_pool2d's choice on all -inf windows.
 #include <cstring>
+#include <string>
 
 #include "helpers.hpp"
 
@@ -71,6 +74,20 @@ std::vector<Tensor> run(const Conv& c, Tensor x, Tensor w, Tensor b, const Tenso
     return {y.detach(), x.grad(), w.grad(), b.grad()};
 }
 
+// The convolution backends of this build: xgrad's own kernels, and oneDNN's when built in.
+std::vector<bool> conv_backends() {
+    if (backends::onednn::is_available()) return {false, true};
+    return {false};
+}
+std::string backend_name(bool onednn) { return onednn ? "oneDNN" : "im2col"; }
+
+// Runs conv2d on one backend for the guard's lifetime (oneDNN or xgrad's own kernels).
+struct UseOnednn {
+    bool before = backends::onednn::enabled();
+    explicit UseOnednn(bool on) { backends::onednn::set_enabled(on); }
+    ~UseOnednn() { backends::onednn::set_enabled(before); }
+};
+
 bool same_bits(const Tensor& a, const Tensor& b) {
     return a.shape() == b.shape() && std::memcmp(a.data().data(), b.data().data(), a.numel() * sizeof(float)) == 0;
 }
@@ -91,22 +108,26 @@ const std::vector<Conv> shapes = {
 
 TEST_CASE("conv kernels: conv2d and its gradients equal naive loops on every path", "[ops][conv][conv_kernels]") {
     manual_seed(21);
-    for (const Conv& c : shapes) {
-        INFO("x [" << c.N << ", " << c.C << ", " << c.H << ", " << c.W << "], w [" << c.O << ", " << c.C << ", " << c.kh
-                   << ", " << c.kw << "], stride " << c.s << ", padding " << c.p);
-        Tensor x = Tensor::randn({c.N, c.C, c.H, c.W}, true), w = Tensor::randn({c.O, c.C, c.kh, c.kw}, true);
-        Tensor b = Tensor::randn({c.O}, true), G = Tensor::randn({c.N, c.O, c.Ho(), c.Wo()});
-        const std::vector<Tensor> got = run(c, x, w, b, G);
-        const Naive want = naive(c, x.data(), w.data(), b.data(), G.data());
-        CHECK(test::all_close(got[0].data(), want.y, 1e-4f));
-        CHECK(test::all_close(got[1].data(), want.gx, 1e-4f));
-        CHECK(test::all_close(got[2].data(), want.gw, 1e-3f));
-        CHECK(test::all_close(got[3].data(), want.gb, 1e-3f));
-    }
+    for (const bool onednn : conv_backends())
+        for (const Conv& c : shapes) {
+            const UseOnednn use(onednn);
+            INFO(backend_name(onednn) << ": x [" << c.N << ", " << c.C << ", " << c.H << ", " << c.W << "], w [" << c.O
+                                      << ", " << c.C << ", " << c.kh << ", " << c.kw << "], stride " << c.s
+                                      << ", padding " << c.p);
+            Tensor x = Tensor::randn({c.N, c.C, c.H, c.W}, true), w = Tensor::randn({c.O, c.C, c.kh, c.kw}, true);
+            Tensor b = Tensor::randn({c.O}, true), G = Tensor::randn({c.N, c.O, c.Ho(), c.Wo()});
+            const std::vector<Tensor> got = run(c, x, w, b, G);
+            const Naive want = naive(c, x.data(), w.data(), b.data(), G.data());
+            CHECK(test::all_close(got[0].data(), want.y, 1e-4f));
+            CHECK(test::all_close(got[1].data(), want.gx, 1e-4f));
+            CHECK(test::all_close(got[2].data(), want.gw, 1e-3f));
+            CHECK(test::all_close(got[3].data(), want.gb, 1e-3f));
+        }
 }
 
 TEST_CASE("conv kernels: conv2d and max_pool2d give the same bits on 1 thread and on 2", "[ops][conv][threads]") {
     manual_seed(22);
+    const UseOnednn own_kernels(false);  // oneDNN's bits depend on the thread count: the next test
     const int before = get_num_threads();
     for (const Conv& c : {shapes[0], shapes[1], shapes[2]}) {
         Tensor x = Tensor::randn({c.N, c.C, c.H, c.W}, true), w = Tensor::randn({c.O, c.C, c.kh, c.kw}, true);
@@ -129,25 +150,89 @@ TEST_CASE("conv kernels: conv2d and max_pool2d give the same bits on 1 thread an
     set_num_threads(before);
 }
 
+TEST_CASE("conv kernels: oneDNN gives the same bits run after run at 1 thread and at 2", "[ops][conv][threads]") {
+    if (!backends::onednn::is_available()) return;  // nothing to check in a build without it
+    manual_seed(24);
+    const UseOnednn use(true);
+    const int before = get_num_threads();
+    for (const Conv& c : {shapes[0], shapes[1], shapes[3]}) {
+        Tensor x = Tensor::randn({c.N, c.C, c.H, c.W}, true), w = Tensor::randn({c.O, c.C, c.kh, c.kw}, true);
+        Tensor b = Tensor::randn({c.O}, true), G = Tensor::randn({c.N, c.O, c.Ho(), c.Wo()});
+        for (const int threads : {1, 2, 1}) {
+            set_num_threads(threads);
+            const std::vector<Tensor> first = run(c, x, w, b, G), again = run(c, x, w, b, G);
+            for (std::size_t k = 0; k < first.size(); ++k) {
+                INFO("output " << k << " of the case with " << c.C << " channels at " << threads << " threads");
+                CHECK(same_bits(first[k], again[k]));
+            }
+        }
+    }
+    set_num_threads(before);
+}
+
+// The case a network's first layer makes (no gradient for the images), one without a bias and
+// one whose bias is frozen: oneDNN's plans differ by which outputs backward makes.
+TEST_CASE("conv kernels: oneDNN and xgrad's own kernels agree when only some gradients are asked for",
+          "[ops][conv][conv_kernels]") {
+    if (!backends::onednn::is_available()) return;
+    manual_seed(25);
+    const Conv c = shapes[0];
+    for (const int variant : {0, 1, 2}) {
+        INFO((variant == 0 ? "images without grad" : variant == 1 ? "no bias" : "frozen bias"));
+        Tensor x = Tensor::randn({c.N, c.C, c.H, c.W}, variant != 0), w = Tensor::randn({c.O, c.C, c.kh, c.kw}, true);
+        Tensor b = variant == 1 ? Tensor() : Tensor::randn({c.O}, variant != 2);
+        const Tensor G = Tensor::randn({c.N, c.O, c.Ho(), c.Wo()});
+        std::vector<Tensor> got[2];
+        for (const bool onednn : {false, true}) {
+            const UseOnednn use(onednn);
+            w.mutable_grad() = Tensor();
+            if (x.requires_grad()) x.mutable_grad() = Tensor();
+            if (b.defined() && b.requires_grad()) b.mutable_grad() = Tensor();
+            Tensor y = conv2d(x, w, b, c.s, c.p);
+            y.backward(G);
+            got[onednn] = {y.detach(), w.grad(), x.requires_grad() ? x.grad() : Tensor(),
+                           b.defined() && b.requires_grad() ? b.grad() : Tensor()};
+        }
+        CHECK(test::all_close(got[1][0].data(), got[0][0].data(), 1e-4f));
+        CHECK(test::all_close(got[1][1].data(), got[0][1].data(), 1e-3f));
+        CHECK(got[1][2].defined() == got[0][2].defined());
+        if (got[0][2].defined()) CHECK(test::all_close(got[1][2].data(), got[0][2].data(), 1e-4f));
+        CHECK(got[1][3].defined() == got[0][3].defined());
+        if (got[0][3].defined()) CHECK(test::all_close(got[1][3].data(), got[0][3].data(), 1e-3f));
+    }
+}
+
+TEST_CASE("backends: oneDNN can be switched off and on", "[ops][conv]") {
+    const UseOnednn restore(backends::onednn::enabled());
+    backends::onednn::set_enabled(false);
+    CHECK_FALSE(backends::onednn::enabled());
+    backends::onednn::set_enabled(true);
+    CHECK(backends::onednn::enabled() == backends::onednn::is_available());
+}
+
 TEST_CASE("conv kernels: the reused buffers give the same bits after a larger and a smaller shape",
           "[ops][conv][conv_kernels]") {
-    manual_seed(23);
-    const Conv& big = shapes[0];
-    const Conv& small = shapes[6];
-    Tensor x = Tensor::randn({big.N, big.C, big.H, big.W}, true), w = Tensor::randn({big.O, big.C, 5, 5}, true);
-    Tensor b = Tensor::randn({big.O}, true), G = Tensor::randn({big.N, big.O, big.Ho(), big.Wo()});
-    const std::vector<Tensor> first = run(big, x, w, b, G);
-    Tensor xs = Tensor::randn({small.N, small.C, small.H, small.W}, true);
-    Tensor ws = Tensor::randn({small.O, small.C, 5, 5}, true), bs = Tensor::randn({small.O}, true);
-    const std::vector<Tensor> small_first =
-        run(small, xs, ws, bs, Tensor::ones({small.N, small.O, small.Ho(), small.Wo()}));
-    const std::vector<Tensor> again = run(big, x, w, b, G);
-    const std::vector<Tensor> small_again =
-        run(small, xs, ws, bs, Tensor::ones({small.N, small.O, small.Ho(), small.Wo()}));
-    for (std::size_t k = 0; k < first.size(); ++k) {
-        INFO("output " << k);
-        CHECK(same_bits(first[k], again[k]));
-        CHECK(same_bits(small_first[k], small_again[k]));
+    for (const bool onednn : conv_backends()) {
+        const UseOnednn use(onednn);
+        INFO(backend_name(onednn));
+        manual_seed(23);
+        const Conv& big = shapes[0];
+        const Conv& small = shapes[6];
+        Tensor x = Tensor::randn({big.N, big.C, big.H, big.W}, true), w = Tensor::randn({big.O, big.C, 5, 5}, true);
+        Tensor b = Tensor::randn({big.O}, true), G = Tensor::randn({big.N, big.O, big.Ho(), big.Wo()});
+        const std::vector<Tensor> first = run(big, x, w, b, G);
+        Tensor xs = Tensor::randn({small.N, small.C, small.H, small.W}, true);
+        Tensor ws = Tensor::randn({small.O, small.C, 5, 5}, true), bs = Tensor::randn({small.O}, true);
+        const std::vector<Tensor> small_first =
+            run(small, xs, ws, bs, Tensor::ones({small.N, small.O, small.Ho(), small.Wo()}));
+        const std::vector<Tensor> again = run(big, x, w, b, G);
+        const std::vector<Tensor> small_again =
+            run(small, xs, ws, bs, Tensor::ones({small.N, small.O, small.Ho(), small.Wo()}));
+        for (std::size_t k = 0; k < first.size(); ++k) {
+            INFO("output " << k);
+            CHECK(same_bits(first[k], again[k]));
+            CHECK(same_bits(small_first[k], small_again[k]));
+        }
     }
 }
 
