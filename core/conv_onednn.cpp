@@ -5,12 +5,14 @@
 // the layouts the convolution chose, runs it, and copies the results back. The copies are memory
 // passes, small beside the convolution (bench/README.md); PyTorch does the same with NCHW tensors.
 //
-// A Plan holds what one shape needs: the primitives (oneDNN's kernels for that shape, generated
-// when made, so made once and kept) and the buffers in oneDNN's layouts. Plans are per thread (a
-// primitive and its buffers serve one call at a time) and per thread setting (a primitive is made
-// for a thread count). Reproducibility: a primitive's work split depends on the shapes and its
-// thread count, so a fixed thread setting gives the same bits run after run; 1 and 2 threads
-// may differ in the last bits (tests/test_conv_kernels.cpp).
+// Threads: the batch is cut into one part per thread of set_num_threads, and detail::run_tasks
+// runs each part as a one-thread oneDNN convolution on its images. A Plan holds what one part's
+// shape needs: the primitives (oneDNN's kernels for that shape, generated when made, so made once
+// and kept) and the buffers in oneDNN's layouts. Plans are per thread: a primitive and its
+// buffers serve one call at a time. Reproducibility: the parts depend on the batch size and the
+// thread setting alone, and the weight gradient adds the parts' sums in part order, so a fixed
+// thread setting gives the same bits run after run; 1 and 2 threads may differ in the last bits
+// (tests/test_conv_kernels.cpp).
 #include "core/conv_onednn.hpp"
 
 #include <atomic>
@@ -20,7 +22,10 @@
 #ifdef XGRAD_HAS_ONEDNN
 #include <omp.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <map>
+#include <new>
 #include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
@@ -86,14 +91,38 @@ dnnl::stream& stream() {
 
 memory::desc desc(const memory::dims& dims, Tag tag) { return memory::desc(dims, memory::data_type::f32, tag); }
 
-// One of our arrays as a primitive wants it: the array itself when the layouts agree, else a
-// buffer in the primitive's layout with a reorder to it and one back.
+// The roles of the arrays a call copies into oneDNN's layouts; each role has one buffer per thread.
+enum Slot { x_slot, w_slot, y_slot, gy_slot, gx_slot, x_for_weights_slot, gy_for_weights_slot, gw_slot, slots };
+
+// This thread's buffer for a role, grown to the largest array it has held. A copy in oneDNN's
+// layout lives only during a call, so all the plans of a thread share these (the ResNet's peak
+// memory grew by 160 MB when each plan kept its own).
+void* slot_buffer(Slot slot, std::size_t bytes) {
+    struct Buffer {
+        void* p = nullptr;
+        std::size_t size = 0;
+        ~Buffer() { std::free(p); }
+    };
+    thread_local Buffer buffers[slots];
+    Buffer& b = buffers[slot];
+    if (b.size < bytes) {
+        const std::size_t size = (bytes + 63) / 64 * 64;  // aligned_alloc wants a multiple of the alignment
+        void* p = std::aligned_alloc(64, size);           // 64: oneDNN's own alignment for its buffers
+        if (!p) throw std::bad_alloc();
+        std::free(b.p);
+        b = {p, size};
+    }
+    return b.p;
+}
+
+// One of our arrays as a primitive wants it: the array itself when the layouts agree, else the
+// role's buffer in the primitive's layout, with a reorder to it and one back.
 class Staged {
 public:
-    Staged(const memory::desc& ours, const memory::desc& theirs)
-        : ours_(ours, cpu(), DNNL_MEMORY_NONE), same_(ours == theirs) {
+    Staged(const memory::desc& ours, const memory::desc& theirs, Slot slot)
+        : ours_(ours, cpu(), DNNL_MEMORY_NONE), slot_(slot), same_(ours == theirs) {
         if (same_) return;
-        theirs_ = memory(theirs, cpu());
+        theirs_ = memory(theirs, cpu(), DNNL_MEMORY_NONE);
         to_theirs_ = dnnl::reorder(ours_, theirs_);
         to_ours_ = dnnl::reorder(theirs_, ours_);
     }
@@ -101,13 +130,16 @@ public:
     memory& in(const float* p) {
         ours_.set_data_handle(const_cast<float*>(p));
         if (same_) return ours_;
+        theirs_.set_data_handle(slot_buffer(slot_, theirs_.get_desc().get_size()));
         to_theirs_.execute(stream(), ours_, theirs_);
         return theirs_;
     }
     // Where the primitive writes an output for p; finish() then puts it in p.
     memory& out(float* p) {
         ours_.set_data_handle(p);
-        return same_ ? ours_ : theirs_;
+        if (same_) return ours_;
+        theirs_.set_data_handle(slot_buffer(slot_, theirs_.get_desc().get_size()));
+        return theirs_;
     }
     void finish() {
         if (!same_) to_ours_.execute(stream(), theirs_, ours_);
@@ -115,6 +147,7 @@ public:
 
 private:
     memory ours_, theirs_;
+    Slot slot_;
     bool same_;
     dnnl::reorder to_theirs_, to_ours_;
 };
@@ -122,7 +155,6 @@ private:
 struct Key {
     std::size_t N, C, H, W, O, kh, kw, stride, pad;
     bool bias;
-    int threads;
     auto operator<=>(const Key&) const = default;
 };
 
@@ -160,11 +192,12 @@ struct Backward {
           weights_pd({dnnl::algorithm::convolution_direct, d.any(d.x), d.any(d.w),
                       bias ? desc(d.b, Tag::x) : memory::desc(), d.any(d.y), d.strides, d.pads, d.pads},
                      cpu(), hint),
-          data(data_pd), weights(weights_pd), gy(desc(d.y, Tag::nchw), data_pd.diff_dst_desc()),
-          w(desc(d.w, Tag::oihw), data_pd.weights_desc()), gx(desc(d.x, Tag::nchw), data_pd.diff_src_desc()),
-          x(desc(d.x, Tag::nchw), weights_pd.src_desc()),
-          gy_for_weights(desc(d.y, Tag::nchw), weights_pd.diff_dst_desc()),
-          gw(desc(d.w, Tag::oihw), weights_pd.diff_weights_desc()),
+          data(data_pd), weights(weights_pd), gy(desc(d.y, Tag::nchw), data_pd.diff_dst_desc(), gy_slot),
+          w(desc(d.w, Tag::oihw), data_pd.weights_desc(), w_slot),
+          gx(desc(d.x, Tag::nchw), data_pd.diff_src_desc(), gx_slot),
+          x(desc(d.x, Tag::nchw), weights_pd.src_desc(), x_for_weights_slot),
+          gy_for_weights(desc(d.y, Tag::nchw), weights_pd.diff_dst_desc(), gy_for_weights_slot),
+          gw(desc(d.w, Tag::oihw), weights_pd.diff_weights_desc(), gw_slot),
           one_gy(data_pd.diff_dst_desc() == weights_pd.diff_dst_desc()), gb(desc(d.b, Tag::x), cpu(), DNNL_MEMORY_NONE),
           spare(static_cast<std::size_t>(d.w[0] * d.w[1] * d.w[2] * d.w[3])) {}
 };
@@ -184,17 +217,18 @@ struct Plan {
                   dims.any(dims.w), bias ? desc(dims.b, Tag::x) : memory::desc(), dims.any(dims.y), dims.strides,
                   dims.pads, dims.pads},
                  cpu()),
-          fwd(fwd_pd), x(desc(dims.x, Tag::nchw), fwd_pd.src_desc()), w(desc(dims.w, Tag::oihw), fwd_pd.weights_desc()),
-          y(desc(dims.y, Tag::nchw), fwd_pd.dst_desc()), b(desc(dims.b, Tag::x), cpu(), DNNL_MEMORY_NONE) {}
+          fwd(fwd_pd), x(desc(dims.x, Tag::nchw), fwd_pd.src_desc(), x_slot),
+          w(desc(dims.w, Tag::oihw), fwd_pd.weights_desc(), w_slot),
+          y(desc(dims.y, Tag::nchw), fwd_pd.dst_desc(), y_slot), b(desc(dims.b, Tag::x), cpu(), DNNL_MEMORY_NONE) {}
 };
 
-// This thread's plan for the shape at the current thread setting, made on first use; null when
+// This thread's plan for the shape, made on first use; null when
 // oneDNN has no convolution for it (remembered, so it is asked once).
 Plan* plan_for(const Key& key) {
     thread_local std::map<Key, std::unique_ptr<Plan> > plans;
     auto it = plans.find(key);
     if (it != plans.end()) return it->second.get();
-    if (plans.size() >= 64) plans.clear();  // a bound on the buffers kept for shapes seen once
+    if (plans.size() >= 64) plans.clear();  // a bound on the primitives kept for shapes seen once
     std::unique_ptr<Plan> made;
     try {
         made = std::make_unique<Plan>(key);
@@ -205,7 +239,7 @@ Plan* plan_for(const Key& key) {
 }
 
 Key key_of(std::size_t N, std::size_t O, const Window& g, bool bias) {
-    return {N, g.C, g.H, g.W, O, g.kh, g.kw, g.stride, g.pad, bias, get_num_threads()};
+    return {N, g.C, g.H, g.W, O, g.kh, g.kw, g.stride, g.pad, bias};
 }
 
 [[noreturn]] void fail(const char* pass, const Key& k, const dnnl::error& e) {
@@ -214,65 +248,121 @@ Key key_of(std::size_t N, std::size_t O, const Window& g, bool bias) {
                 shape_str(std::vector{k.O, k.C, k.kh, k.kw}) + ": " + e.what());
 }
 
+// The batch is cut into one part per thread of the setting; part t is images [first, last).
+struct Parts {
+    std::size_t N, count;
+    explicit Parts(std::size_t n)
+        : N(n), count(std::min<std::size_t>(n, static_cast<std::size_t>(get_num_threads()))) {}
+    std::size_t first(std::size_t t) const { return t * N / count; }
+    std::size_t last(std::size_t t) const { return (t + 1) * N / count; }
+};
+
+// This thread's plan for part t, from a task of run_tasks. The calling thread has made the first
+// part's plan, so a shape oneDNN can't do has already been sent back to xgrad's own kernels.
+Plan& part_plan(const Parts& parts, std::size_t t, std::size_t O, const Window& g, bool bias) {
+    omp_set_num_threads(1);  // OpenMP's threads stay idle: the parts are the parallelism
+    const Key key = key_of(parts.last(t) - parts.first(t), O, g, bias);
+    Plan* p = plan_for(key);
+    if (!p) {
+        throw Error("conv2d: oneDNN has no convolution for input " +
+                    shape_str(std::vector{key.N, key.C, key.H, key.W}) + ", though it had one for " +
+                    std::to_string(parts.last(0)) + " images");
+    }
+    return *p;
+}
+
+bool supported(const Parts& parts, std::size_t O, const Window& g, bool bias) {
+    omp_set_num_threads(1);
+    return plan_for(key_of(parts.last(0), O, g, bias)) != nullptr;
+}
+
 }  // namespace
 
+// Each part is a one-thread oneDNN convolution on its images (Debian's oneDNN would run its own
+// OpenMP threads otherwise, which spin between calls and starve xgrad's and OpenBLAS's threads on
+// a small machine: mnist_cnn ran no faster on 2 threads than on 1 that way).
 bool onednn_conv2d_forward(const float* x, const float* w, const float* b, std::size_t N, std::size_t O,
                            const Window& g, float* y) {
     if (!backends::onednn::enabled() || N == 0) return false;
-    const Key key = key_of(N, O, g, b != nullptr);
-    Plan* p = plan_for(key);
-    if (!p) return false;
-    try {
-        omp_set_num_threads(key.threads);
-        Args args{{DNNL_ARG_SRC, p->x.in(x)}, {DNNL_ARG_WEIGHTS, p->w.in(w)}, {DNNL_ARG_DST, p->y.out(y)}};
-        if (b) {
-            p->b.set_data_handle(const_cast<float*>(b));
-            args.emplace(DNNL_ARG_BIAS, p->b);
+    const Parts parts(N);
+    if (!supported(parts, O, g, b != nullptr)) return false;
+    const std::size_t out = O * g.positions();
+    run_tasks(parts.count, [&](std::size_t t, bool) {
+        Plan& p = part_plan(parts, t, O, g, b != nullptr);
+        const std::size_t n0 = parts.first(t);
+        try {
+            Args args{{DNNL_ARG_SRC, p.x.in(x + n0 * g.image())},
+                      {DNNL_ARG_WEIGHTS, p.w.in(w)},
+                      {DNNL_ARG_DST, p.y.out(y + n0 * out)}};
+            if (b) {
+                p.b.set_data_handle(const_cast<float*>(b));
+                args.emplace(DNNL_ARG_BIAS, p.b);
+            }
+            p.fwd.execute(stream(), args);
+            p.y.finish();
+            stream().wait();
+        } catch (const dnnl::error& e) {
+            fail("forward", key_of(N, O, g, b != nullptr), e);
         }
-        p->fwd.execute(stream(), args);
-        p->y.finish();
-        stream().wait();
-    } catch (const dnnl::error& e) {
-        fail("forward", key, e);
-    }
+    });
     return true;
 }
 
+// gx part by part; gw and gb as one sum per part, added in part order (so at a fixed thread
+// setting the same bits every time).
 bool onednn_conv2d_backward(const float* x, const float* w, const float* G, std::size_t N, std::size_t O,
                             const Window& g, float* gx, float* gw, float* gb) {
     if (!backends::onednn::enabled() || N == 0) return false;
     // A plan with a bias when gb is asked for (the forward pass's plan then): its weights'
     // primitive makes gb beside gw.
-    const Key key = key_of(N, O, g, gb != nullptr);
-    Plan* p = plan_for(key);
-    if (!p) return false;
-    try {
-        if (!p->bwd) p->bwd.emplace(p->dims, p->bias, p->fwd_pd);
-        Backward& bw = *p->bwd;
-        omp_set_num_threads(key.threads);
-        memory* gy = nullptr;  // G in the data primitive's layout
-        if (gx) {
-            gy = &bw.gy.in(G);
-            bw.data.execute(
-                stream(),
-                {{DNNL_ARG_DIFF_DST, *gy}, {DNNL_ARG_WEIGHTS, bw.w.in(w)}, {DNNL_ARG_DIFF_SRC, bw.gx.out(gx)}});
-            bw.gx.finish();
-        }
-        if (gw || gb) {
-            Args args{{DNNL_ARG_SRC, bw.x.in(x)},
-                      {DNNL_ARG_DIFF_DST, gy && bw.one_gy ? *gy : bw.gy_for_weights.in(G)},
-                      {DNNL_ARG_DIFF_WEIGHTS, bw.gw.out(gw ? gw : bw.spare.data())}};
-            if (gb) {
-                bw.gb.set_data_handle(gb);
-                args.emplace(DNNL_ARG_DIFF_BIAS, bw.gb);
+    const bool bias = gb != nullptr;
+    const Parts parts(N);
+    if (!supported(parts, O, g, bias)) return false;
+    const std::size_t K = g.rows(), out = O * g.positions();
+    thread_local std::vector<float> sums;  // part t's gw at t·O·K, its gb at count·O·K + t·O
+    if (parts.count > 1 && (gw || gb)) sums.assign(parts.count * (O * K + O), 0.0f);
+    float* const sums_at = sums.data();
+    run_tasks(parts.count, [&](std::size_t t, bool) {
+        Plan& p = part_plan(parts, t, O, g, bias);
+        if (!p.bwd) p.bwd.emplace(p.dims, p.bias, p.fwd_pd);
+        Backward& bw = *p.bwd;
+        const std::size_t n0 = parts.first(t);
+        const float* Gt = G + n0 * out;
+        float* gw_t = parts.count == 1 ? gw : (gw ? sums_at + t * O * K : nullptr);
+        float* gb_t = parts.count == 1 ? gb : (gb ? sums_at + parts.count * O * K + t * O : nullptr);
+        try {
+            memory* gy = nullptr;  // G in the data primitive's layout
+            if (gx) {
+                gy = &bw.gy.in(Gt);
+                bw.data.execute(stream(), {{DNNL_ARG_DIFF_DST, *gy},
+                                           {DNNL_ARG_WEIGHTS, bw.w.in(w)},
+                                           {DNNL_ARG_DIFF_SRC, bw.gx.out(gx + n0 * g.image())}});
+                bw.gx.finish();
             }
-            bw.weights.execute(stream(), args);
-            if (gw) bw.gw.finish();
+            if (gw_t || gb_t) {
+                Args args{{DNNL_ARG_SRC, bw.x.in(x + n0 * g.image())},
+                          {DNNL_ARG_DIFF_DST, gy && bw.one_gy ? *gy : bw.gy_for_weights.in(Gt)},
+                          {DNNL_ARG_DIFF_WEIGHTS, bw.gw.out(gw_t ? gw_t : bw.spare.data())}};
+                if (gb_t) {
+                    bw.gb.set_data_handle(gb_t);
+                    args.emplace(DNNL_ARG_DIFF_BIAS, bw.gb);
+                }
+                bw.weights.execute(stream(), args);
+                if (gw_t) bw.gw.finish();
+            }
+            stream().wait();
+        } catch (const dnnl::error& e) {
+            fail("backward", key_of(N, O, g, bias), e);
         }
-        stream().wait();
-    } catch (const dnnl::error& e) {
-        fail("backward", key, e);
-    }
+    });
+    if (parts.count == 1) return true;
+    const auto add_parts = [&](float* to, std::size_t at, std::size_t n) {
+        std::copy(sums_at + at, sums_at + at + n, to);
+        for (std::size_t t = 1; t < parts.count; ++t)
+            for (std::size_t k = 0; k < n; ++k) to[k] += sums_at[at + t * n + k];
+    };
+    if (gw) add_parts(gw, 0, O * K);
+    if (gb) add_parts(gb, parts.count * O * K, O);
     return true;
 }
 
