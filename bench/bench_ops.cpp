@@ -5,9 +5,11 @@
 // at the shapes im2col gives): the time no im2col convolution can beat. Google Benchmark does
 // the timing: it picks the iteration count, repeats each row 5 times and reports the median
 // (bench/run.py reads --benchmark_format=json); its flags apply, e.g. --benchmark_filter=relu.
+// --im2col runs conv2d on xgrad's own kernels in a build with oneDNN (core/backends.hpp).
 #include <benchmark/benchmark.h>
 
 #include <functional>
+#include <string>
 
 #include "core/blas.hpp"
 
@@ -116,6 +118,13 @@ void run_gemm_bound(benchmark::State& state, const GemmBound& b) {
 int main(int argc, char** argv) {
     manual_seed(0);
     set_num_threads(1);
+    for (int i = 1; i < argc; ++i) {
+        if (std::string(argv[i]) != "--im2col") continue;
+        backends::onednn::set_enabled(false);
+        for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];  // Google Benchmark rejects flags it doesn't know
+        --argc;
+        break;
+    }
     for (const Case& c : cases()) {
         benchmark::RegisterBenchmark(c.name.c_str(), run_case, c)
             ->Unit(benchmark::kMicrosecond)

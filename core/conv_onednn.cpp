@@ -5,14 +5,14 @@
 // the layouts the convolution chose, runs it, and copies the results back. The copies are memory
 // passes, small beside the convolution (bench/README.md); PyTorch does the same with NCHW tensors.
 //
-// Threads: the batch is cut into one part per thread of set_num_threads, and detail::run_tasks
-// runs each part as a one-thread oneDNN convolution on its images. A Plan holds what one part's
-// shape needs: the primitives (oneDNN's kernels for that shape, generated when made, so made once
-// and kept) and the buffers in oneDNN's layouts. Plans are per thread: a primitive and its
-// buffers serve one call at a time. Reproducibility: the parts depend on the batch size and the
-// thread setting alone, and the weight gradient adds the parts' sums in part order, so a fixed
-// thread setting gives the same bits run after run; 1 and 2 threads may differ in the last bits
-// (tests/test_conv_kernels.cpp).
+// Threads: the batch is cut into min(N, set_num_threads) parts, and detail::run_tasks runs each
+// part as a one-thread oneDNN convolution on its images. A Plan holds the primitives of one
+// part's shape (oneDNN's kernels for it, generated when made, so made once and kept); plans are
+// per thread, as a primitive serves one call at a time. The copies in oneDNN's layouts live only
+// during a call, in per-thread buffers that all plans share. Reproducibility: the parts depend on
+// the batch size and the thread setting alone, and the weight gradient adds the parts' sums in
+// part order, so a fixed thread setting gives the same bits run after run; 1 and 2 threads may
+// differ in the last bits (tests/test_conv_kernels.cpp).
 #include "core/conv_onednn.hpp"
 
 #include <atomic>
@@ -80,9 +80,23 @@ using Tag = memory::format_tag;
 using Args = std::unordered_map<int, memory>;
 
 dnnl::engine& cpu() {
-    static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+    // Never destroyed: the worker threads' plans and streams, which hold it, may outlive a static.
+    static dnnl::engine& engine = *new dnnl::engine(dnnl::engine::kind::cpu, 0);
     return engine;
 }
+
+// OpenMP's thread count (a per-thread setting) at 1 for a scope, then back to what it was:
+// oneDNN's OpenMP threads stay idle, and a caller's own OpenMP code keeps its setting.
+class OneOpenmpThread {
+public:
+    OneOpenmpThread() { omp_set_num_threads(1); }
+    ~OneOpenmpThread() { omp_set_num_threads(before_); }
+    OneOpenmpThread(const OneOpenmpThread&) = delete;
+    OneOpenmpThread& operator=(const OneOpenmpThread&) = delete;
+
+private:
+    int before_ = omp_get_max_threads();
+};
 
 dnnl::stream& stream() {
     thread_local dnnl::stream s(cpu());
@@ -101,6 +115,9 @@ void* slot_buffer(Slot slot, std::size_t bytes) {
     struct Buffer {
         void* p = nullptr;
         std::size_t size = 0;
+        Buffer() = default;
+        Buffer(const Buffer&) = delete;
+        Buffer& operator=(const Buffer&) = delete;
         ~Buffer() { std::free(p); }
     };
     thread_local Buffer buffers[slots];
@@ -110,7 +127,8 @@ void* slot_buffer(Slot slot, std::size_t bytes) {
         void* p = std::aligned_alloc(64, size);           // 64: oneDNN's own alignment for its buffers
         if (!p) throw std::bad_alloc();
         std::free(b.p);
-        b = {p, size};
+        b.p = p;  // not b = {p, size}: the temporary Buffer's destructor would free p
+        b.size = size;
     }
     return b.p;
 }
@@ -209,7 +227,8 @@ struct Plan {
     dnnl::convolution_forward fwd;
     Staged x, w, y;
     memory b;
-    std::optional<Backward> bwd;
+    std::optional<Backward> bwd;  // made on the shape's first backward
+    bool no_backward = false;     // oneDNN had no backward primitives for it
 
     explicit Plan(const Key& k)
         : dims(k), bias(k.bias),
@@ -222,22 +241,6 @@ struct Plan {
           y(desc(dims.y, Tag::nchw), fwd_pd.dst_desc(), y_slot), b(desc(dims.b, Tag::x), cpu(), DNNL_MEMORY_NONE) {}
 };
 
-// This thread's plan for the shape, made on first use; null when
-// oneDNN has no convolution for it (remembered, so it is asked once).
-Plan* plan_for(const Key& key) {
-    thread_local std::map<Key, std::unique_ptr<Plan> > plans;
-    auto it = plans.find(key);
-    if (it != plans.end()) return it->second.get();
-    if (plans.size() >= 64) plans.clear();  // a bound on the primitives kept for shapes seen once
-    std::unique_ptr<Plan> made;
-    try {
-        made = std::make_unique<Plan>(key);
-    } catch (const dnnl::error&) {
-        made = nullptr;
-    }
-    return plans.emplace(key, std::move(made)).first->second.get();
-}
-
 Key key_of(std::size_t N, std::size_t O, const Window& g, bool bias) {
     return {N, g.C, g.H, g.W, O, g.kh, g.kw, g.stride, g.pad, bias};
 }
@@ -248,7 +251,37 @@ Key key_of(std::size_t N, std::size_t O, const Window& g, bool bias) {
                 shape_str(std::vector{k.O, k.C, k.kh, k.kw}) + ": " + e.what());
 }
 
-// The batch is cut into one part per thread of the setting; part t is images [first, last).
+// This thread's plan for the shape, made on first use, with its backward primitives when
+// `backward`; null when oneDNN has no convolution for it (remembered, so it is asked once).
+// Any other failure of oneDNN (out of memory, say) is an Error.
+Plan* plan_for(const Key& key, bool backward) {
+    thread_local std::map<Key, std::unique_ptr<Plan> > plans;
+    auto it = plans.find(key);
+    if (it == plans.end()) {
+        if (plans.size() >= 64) plans.clear();  // a bound on the primitives kept for shapes seen once
+        std::unique_ptr<Plan> made;
+        try {
+            made = std::make_unique<Plan>(key);
+        } catch (const dnnl::error& e) {
+            if (e.status != dnnl_unimplemented) fail("setup", key, e);
+        }
+        it = plans.emplace(key, std::move(made)).first;
+    }
+    Plan* p = it->second.get();
+    if (!p || !backward) return p;
+    if (!p->bwd && !p->no_backward) {
+        try {
+            p->bwd.emplace(p->dims, p->bias, p->fwd_pd);
+        } catch (const dnnl::error& e) {
+            if (e.status != dnnl_unimplemented) fail("backward setup", key, e);
+            p->no_backward = true;
+        }
+    }
+    return p->bwd ? p : nullptr;
+}
+
+// The batch cut into min(N, set_num_threads) parts; part t is images [first, last), and the
+// parts hold N / count images, or one more.
 struct Parts {
     std::size_t N, count;
     explicit Parts(std::size_t n)
@@ -257,12 +290,11 @@ struct Parts {
     std::size_t last(std::size_t t) const { return (t + 1) * N / count; }
 };
 
-// This thread's plan for part t, from a task of run_tasks. The calling thread has made the first
-// part's plan, so a shape oneDNN can't do has already been sent back to xgrad's own kernels.
-Plan& part_plan(const Parts& parts, std::size_t t, std::size_t O, const Window& g, bool bias) {
-    omp_set_num_threads(1);  // OpenMP's threads stay idle: the parts are the parallelism
+// This thread's plan for part t, from a task of run_tasks. supported() has asked for both part
+// sizes on the calling thread, so a shape oneDNN can't do has already gone to xgrad's own kernels.
+Plan& part_plan(const Parts& parts, std::size_t t, std::size_t O, const Window& g, bool bias, bool backward) {
     const Key key = key_of(parts.last(t) - parts.first(t), O, g, bias);
-    Plan* p = plan_for(key);
+    Plan* p = plan_for(key, backward);
     if (!p) {
         throw Error("conv2d: oneDNN has no convolution for input " +
                     shape_str(std::vector{key.N, key.C, key.H, key.W}) + ", though it had one for " +
@@ -271,24 +303,26 @@ Plan& part_plan(const Parts& parts, std::size_t t, std::size_t O, const Window& 
     return *p;
 }
 
-bool supported(const Parts& parts, std::size_t O, const Window& g, bool bias) {
-    omp_set_num_threads(1);
-    return plan_for(key_of(parts.last(0), O, g, bias)) != nullptr;
+bool supported(const Parts& parts, std::size_t O, const Window& g, bool bias, bool backward) {
+    const std::size_t fewer = parts.N / parts.count, more = (parts.N + parts.count - 1) / parts.count;
+    return plan_for(key_of(fewer, O, g, bias), backward) && plan_for(key_of(more, O, g, bias), backward);
 }
 
 }  // namespace
 
-// Each part is a one-thread oneDNN convolution on its images (Debian's oneDNN would run its own
+// Each part is a one-thread oneDNN convolution on its images. (Debian's oneDNN would run its own
 // OpenMP threads otherwise, which spin between calls and starve xgrad's and OpenBLAS's threads on
-// a small machine: mnist_cnn ran no faster on 2 threads than on 1 that way).
+// a small machine: mnist_cnn ran no faster on 2 threads than on 1 that way.)
 bool onednn_conv2d_forward(const float* x, const float* w, const float* b, std::size_t N, std::size_t O,
                            const Window& g, float* y) {
     if (!backends::onednn::enabled() || N == 0) return false;
+    const OneOpenmpThread one;
     const Parts parts(N);
-    if (!supported(parts, O, g, b != nullptr)) return false;
+    if (!supported(parts, O, g, b != nullptr, false)) return false;
     const std::size_t out = O * g.positions();
     run_tasks(parts.count, [&](std::size_t t, bool) {
-        Plan& p = part_plan(parts, t, O, g, b != nullptr);
+        const OneOpenmpThread one_here;
+        Plan& p = part_plan(parts, t, O, g, b != nullptr, false);
         const std::size_t n0 = parts.first(t);
         try {
             Args args{{DNNL_ARG_SRC, p.x.in(x + n0 * g.image())},
@@ -316,16 +350,16 @@ bool onednn_conv2d_backward(const float* x, const float* w, const float* G, std:
     // A plan with a bias when gb is asked for (the forward pass's plan then): its weights'
     // primitive makes gb beside gw.
     const bool bias = gb != nullptr;
+    const OneOpenmpThread one;
     const Parts parts(N);
-    if (!supported(parts, O, g, bias)) return false;
+    if (!supported(parts, O, g, bias, true)) return false;
     const std::size_t K = g.rows(), out = O * g.positions();
     thread_local std::vector<float> sums;  // part t's gw at t·O·K, its gb at count·O·K + t·O
-    if (parts.count > 1 && (gw || gb)) sums.assign(parts.count * (O * K + O), 0.0f);
+    if (parts.count > 1 && (gw || gb)) sums.resize(parts.count * (O * K + O));
     float* const sums_at = sums.data();
     run_tasks(parts.count, [&](std::size_t t, bool) {
-        Plan& p = part_plan(parts, t, O, g, bias);
-        if (!p.bwd) p.bwd.emplace(p.dims, p.bias, p.fwd_pd);
-        Backward& bw = *p.bwd;
+        const OneOpenmpThread one_here;
+        Backward& bw = *part_plan(parts, t, O, g, bias, true).bwd;
         const std::size_t n0 = parts.first(t);
         const float* Gt = G + n0 * out;
         float* gw_t = parts.count == 1 ? gw : (gw ? sums_at + t * O * K : nullptr);

@@ -1,11 +1,13 @@
-// How many threads xgrad's kernels may use (today: OpenBLAS's, for matrix products), as
-// torch::set_num_threads, and which products get them.
+// How many threads xgrad's kernels may use, as torch::set_num_threads: OpenBLAS's for matrix
+// products (and which products get them), and detail::run_tasks's for the convolution, pooling
+// and batch_norm kernels and oneDNN's convolutions (core/conv_onednn.cpp).
 //
-// Reproducibility: the thread count of every product is a function of its shape and the thread
-// setting alone, never of a clock or of the machine's load. So the same seed and the same thread
-// setting give the same bits, run after run (tests/test_determinism.cpp and
-// tests/determinism_check.sh check it). A different thread count may change the last bits:
-// OpenBLAS rounds differently at 1 and at N threads. The setting is set_num_threads(n), or,
+// Reproducibility: the thread count of every product, and how a kernel splits its work, is a
+// function of the shapes and the thread setting alone, never of a clock or of the machine's load.
+// So the same seed and the same thread setting give the same bits, run after run
+// (tests/test_determinism.cpp and tests/determinism_check.sh check it). A different thread count
+// may change the last bits: OpenBLAS rounds differently at 1 and at N threads, and oneDNN's
+// convolutions sum the weight gradient over one part of the batch per thread. The setting is set_num_threads(n), or,
 // when a program never calls it, OpenBLAS's default (OPENBLAS_NUM_THREADS, else the core count).
 #pragma once
 

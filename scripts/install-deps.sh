@@ -4,7 +4,8 @@
 # layout check; libtsan2, which g++ pulls in anyway, the ThreadSanitizer build of scripts/test.sh;
 # libopenmpi-dev and openmpi-bin the optional xgrad::distributed, its mpirun tests and multi-process
 # training; wamerican the word list examples/char_lm learns from; libdnnl-dev, oneDNN, the
-# convolutions of conv2d, core/backends.hpp). Idempotent: when every package
+# convolutions of conv2d, core/backends.hpp, with ocl-icd-opencl-dev, which Debian's oneDNN CMake
+# config requires). Idempotent: when every package
 # is already installed it only checks and returns.
 # Needs root (or sudo) to install.
 set -euo pipefail
@@ -13,7 +14,7 @@ packages=(
   build-essential cmake pkg-config
   xtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
   catch2 libcli11-dev libopenmpi-dev openmpi-bin zlib1g-dev nlohmann-json3-dev libpng-dev libbenchmark-dev libtsan2 libxsmm-dev
-  libdnnl-dev
+  libdnnl-dev ocl-icd-opencl-dev
   dataset-fashion-mnist wamerican
   clang libclang-rt-14-dev clang-format
   graphviz

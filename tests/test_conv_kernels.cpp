@@ -5,9 +5,12 @@
 // and the per-thread buffers reused across shapes. The same for oneDNN's convolutions
 // (core/conv_onednn.cpp) when xgrad is built with them, whose bits are fixed per thread setting;
 // and the two backends against each other. Also max_pool2d's choice on all -inf windows.
+#include <cmath>
 #include <cstring>
 #include <string>
 
+#include "core/conv_kernels.hpp"
+#include "core/conv_onednn.hpp"
 #include "helpers.hpp"
 
 using namespace xg;
@@ -170,36 +173,64 @@ TEST_CASE("conv kernels: oneDNN gives the same bits run after run at 1 thread an
     set_num_threads(before);
 }
 
-// The case a network's first layer makes (no gradient for the images), one without a bias and
-// one whose bias is frozen: oneDNN's plans differ by which outputs backward makes.
-TEST_CASE("conv kernels: oneDNN and xgrad's own kernels agree when only some gradients are asked for",
+// oneDNN's kernels called directly (so a silent fall-back to xgrad's own can't pass for them)
+// against xgrad's own, on every shape and a stride-2 one with padding of a whole kernel, at 1, 2
+// and 3 threads (3 parts of 5 images are 1, 2 and 2; 2 images make fewer parts than threads),
+// with each combination of outputs backward can be asked for: a first layer's (no gx), frozen
+// weights with a trainable bias (gw's place is spare), no bias.
+TEST_CASE("conv kernels: oneDNN's convolutions equal xgrad's own for any outputs and thread count",
           "[ops][conv][conv_kernels]") {
     if (!backends::onednn::is_available()) return;
     manual_seed(25);
-    const Conv c = shapes[0];
-    for (const int variant : {0, 1, 2}) {
-        INFO((variant == 0 ? "images without grad" : variant == 1 ? "no bias" : "frozen bias"));
-        Tensor x = Tensor::randn({c.N, c.C, c.H, c.W}, variant != 0), w = Tensor::randn({c.O, c.C, c.kh, c.kw}, true);
-        Tensor b = variant == 1 ? Tensor() : Tensor::randn({c.O}, variant != 2);
-        const Tensor G = Tensor::randn({c.N, c.O, c.Ho(), c.Wo()});
-        std::vector<Tensor> got[2];
-        for (const bool onednn : {false, true}) {
-            const UseOnednn use(onednn);
-            w.mutable_grad() = Tensor();
-            if (x.requires_grad()) x.mutable_grad() = Tensor();
-            if (b.defined() && b.requires_grad()) b.mutable_grad() = Tensor();
-            Tensor y = conv2d(x, w, b, c.s, c.p);
-            y.backward(G);
-            got[onednn] = {y.detach(), w.grad(), x.requires_grad() ? x.grad() : Tensor(),
-                           b.defined() && b.requires_grad() ? b.grad() : Tensor()};
-        }
-        CHECK(test::all_close(got[1][0].data(), got[0][0].data(), 1e-4f));
-        CHECK(test::all_close(got[1][1].data(), got[0][1].data(), 1e-3f));
-        CHECK(got[1][2].defined() == got[0][2].defined());
-        if (got[0][2].defined()) CHECK(test::all_close(got[1][2].data(), got[0][2].data(), 1e-4f));
-        CHECK(got[1][3].defined() == got[0][3].defined());
-        if (got[0][3].defined()) CHECK(test::all_close(got[1][3].data(), got[0][3].data(), 1e-3f));
+    const UseOnednn use(true);
+    const int before = get_num_threads();
+    std::vector<Conv> all = shapes;
+    all.push_back({5, 4, 9, 9, 5, 3, 3, 2, 3});
+    for (const Conv& c : all) {
+        const detail::Window g{c.C, c.H, c.W, c.kh, c.kw, c.s, c.p, c.Ho(), c.Wo()};
+        const Tensor x = Tensor::randn({c.N, c.C, c.H, c.W}), w = Tensor::randn({c.O, c.C, c.kh, c.kw});
+        const Tensor b = Tensor::randn({c.O}), G = Tensor::randn({c.N, c.O, c.Ho(), c.Wo()});
+        const auto* X = x.data().data();
+        const auto* Wt = w.data().data();
+        const std::size_t ny = c.N * c.O * c.Ho() * c.Wo(), nx = x.numel(), nw = w.numel();
+        for (const int threads : {1, 2, 3})
+            for (const int ask : {0b111, 0b011, 0b101, 0b100, 0b110, 0b001}) {  // bits: gx, gw, gb
+                INFO("x [" << c.N << ", " << c.C << ", " << c.H << ", " << c.W << "], w [" << c.O << ", " << c.C << ", "
+                           << c.kh << ", " << c.kw << "], stride " << c.s << ", padding " << c.p << ", " << threads
+                           << " threads, outputs " << ask);
+                set_num_threads(threads);
+                const bool with_bias = ask & 0b001;
+                const float* B = with_bias ? b.data().data() : nullptr;
+                std::vector<float> y[2], gx[2], gw[2], gb[2];
+                for (const int k : {0, 1}) {
+                    y[k].assign(ny, -1.0f);
+                    gx[k].assign(nx, -1.0f);
+                    gw[k].assign(nw, -1.0f);
+                    gb[k].assign(c.O, -1.0f);
+                }
+                float* outs[2][3];
+                for (const int k : {0, 1}) {
+                    outs[k][0] = ask & 0b100 ? gx[k].data() : nullptr;
+                    outs[k][1] = ask & 0b010 ? gw[k].data() : nullptr;
+                    outs[k][2] = ask & 0b001 ? gb[k].data() : nullptr;
+                }
+                detail::conv2d_forward(X, Wt, B, c.N, c.O, g, y[0].data());
+                detail::conv2d_backward(X, Wt, G.data().data(), c.N, c.O, g, outs[0][0], outs[0][1], outs[0][2]);
+                REQUIRE(detail::onednn_conv2d_forward(X, Wt, B, c.N, c.O, g, y[1].data()));
+                REQUIRE(detail::onednn_conv2d_backward(X, Wt, G.data().data(), c.N, c.O, g, outs[1][0], outs[1][1],
+                                                       outs[1][2]));
+                const auto close = [](const std::vector<float>& got, const std::vector<float>& want, float tol) {
+                    for (std::size_t k = 0; k < got.size(); ++k)
+                        if (!(std::abs(got[k] - want[k]) <= tol * (1.0f + std::abs(want[k])))) return false;
+                    return true;
+                };
+                CHECK(close(y[1], y[0], 1e-4f));
+                CHECK(close(gx[1], gx[0], 1e-4f));  // both -1 everywhere when not asked for
+                CHECK(close(gw[1], gw[0], 1e-3f));
+                CHECK(close(gb[1], gb[0], 1e-3f));
+            }
     }
+    set_num_threads(before);
 }
 
 TEST_CASE("backends: oneDNN can be switched off and on", "[ops][conv]") {
