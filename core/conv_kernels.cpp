@@ -30,13 +30,20 @@ constexpr std::size_t chunk_floats = std::size_t{1} << 18;
 // one task each, then adds the groups' sums in order: the same bits on 1 thread and on 2.
 constexpr std::size_t weight_groups = 4;
 
-// Growing per-thread buffers: slot 0 columns, 1 a chunk's output or gradient, 2 the gradient of
-// the columns, 3 the per-group weight gradients.
+// Growing per-thread buffers: slot 0 columns (or the 2x2 max-pool's vertical maxima), 1 a chunk's output or gradient, 2
+// the gradient of the columns, 3 the per-group weight gradients.
 float* scratch(int slot, std::size_t n) {
     thread_local std::vector<float> buffers[4];
     std::vector<float>& b = buffers[slot];
     if (b.size() < n) b.resize(n);
     return b.data();
+}
+
+// A growing per-thread buffer of indices (the 2x2 max-pool's rows picked).
+std::uint32_t* index_scratch(std::size_t n) {
+    thread_local std::vector<std::uint32_t> buffer;
+    if (buffer.size() < n) buffer.resize(n);
+    return buffer.data();
 }
 
 // For one kernel column j: the output columns ox whose input column ox·stride + j - pad lies in
@@ -244,33 +251,43 @@ void conv2d_backward(const float* x, const float* w, const float* G, std::size_t
 
 namespace {
 
-// One output row of a 2x2 window at stride 2, over input rows r0 and r1 (r0 starts at plane index
-// base, r1 at base + W), written as selects so that it vectorises. NaN-free only: returns whether
-// the rows hold a NaN, and then the caller does the row again with the NaN rule.
-XGRAD_TARGET_CLONES bool max_pool_2x2_row(const float* __restrict r0, const float* __restrict r1, std::size_t Wo,
-                                          std::uint32_t base, std::uint32_t W, float* __restrict out,
-                                          std::uint32_t* __restrict picked) {
+// A 2x2 window at stride 2 (every pooling of mnist_cnn) over one plane, in two passes that run
+// along whole rows and then the whole plane, so they vectorise (a loop over one output row of 7
+// or 14 never filled a 16-float vector): v [Ho, 2·Wo] = the larger of each vertical pair, and in
+// low whether it came from the lower row; then each output is the larger of a pair of v. Ties go
+// to the window's first element in row-major order, as PyTorch's scan gives them: the right pair's
+// winner beats an equal left one only when it is b, in the upper row, and the left one is c.
+// start [Ho·Wo] is each window's first element. NaN-free only: returns whether the plane holds a
+// NaN, and then the caller does the plane again with the NaN rule.
+XGRAD_TARGET_CLONES bool max_pool_2x2(const float* __restrict in, std::size_t W, std::size_t Ho, std::size_t Wo,
+                                      float* __restrict out, std::uint32_t* __restrict picked, float* __restrict v,
+                                      std::uint32_t* __restrict low, const std::uint32_t* __restrict start) {
+    const std::size_t V = 2 * Wo;  // the columns the windows cover (an odd W's last one is left out)
     int nan = 0;
-    for (std::size_t ox = 0; ox < Wo; ++ox) {
-        const auto k = base + static_cast<std::uint32_t>(2 * ox);
-        const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
-        float best = a;  // the first element: taking it from -inf gives the same
-        std::uint32_t at = k;
-        at = b > best ? k + 1 : at;
-        best = b > best ? b : best;
-        at = c > best ? k + W : at;
-        best = c > best ? c : best;
-        at = d > best ? k + W + 1 : at;
-        best = d > best ? d : best;
-        nan |= (a != a) | (b != b) | (c != c) | (d != d);
-        out[ox] = best;
-        picked[ox] = at;
+    for (std::size_t oy = 0; oy < Ho; ++oy) {
+        const float* r0 = in + 2 * oy * W;
+        const float* r1 = r0 + W;
+        for (std::size_t x = 0; x < V; ++x) {
+            const float a = r0[x], c = r1[x];
+            const bool down = c > a;
+            v[oy * V + x] = down ? c : a;
+            low[oy * V + x] = down;
+            nan |= (a != a) | (c != c);
+        }
+    }
+    const auto W32 = static_cast<std::uint32_t>(W);
+    for (std::size_t k = 0; k < Ho * Wo; ++k) {
+        const float left = v[2 * k], right = v[2 * k + 1];
+        const std::uint32_t low_left = low[2 * k], low_right = low[2 * k + 1];
+        const bool take_right = (right > left) | ((right == left) & (low_right == 0) & (low_left != 0));
+        out[k] = take_right ? right : left;
+        picked[k] = start[k] + (take_right ? 1 + low_right * W32 : low_left * W32);
     }
     return nan != 0;
 }
 
-// One plane. The 2x2 window at stride 2 (every pooling of mnist_cnn) is spelled out; the general
-// case clips each window to the image first, so its inner loops check nothing.
+// One plane, any window: each window is clipped to the image first, so the inner loops check
+// nothing.
 XGRAD_TARGET_CLONES void max_pool_plane(const float* __restrict in, const Window& g, float* __restrict out,
                                         std::uint32_t* __restrict picked) {
     // Without branches: whether a value beats the best so far is a coin toss on real data, and
@@ -290,14 +307,6 @@ XGRAD_TARGET_CLONES void max_pool_plane(const float* __restrict in, const Window
         out[oy * g.Wo + ox] = best;
         picked[oy * g.Wo + ox] = at;
     };
-    if (g.kh == 2 && g.kw == 2 && g.stride == 2 && g.pad == 0) {
-        for (std::size_t oy = 0; oy < g.Ho; ++oy)
-            if (max_pool_2x2_row(in + 2 * oy * g.W, in + (2 * oy + 1) * g.W, g.Wo,
-                                 static_cast<std::uint32_t>(2 * oy * g.W), static_cast<std::uint32_t>(g.W),
-                                 out + oy * g.Wo, picked + oy * g.Wo))
-                for (std::size_t ox = 0; ox < g.Wo; ++ox) window(oy, ox, 2 * oy, 2 * oy + 2, 2 * ox, 2 * ox + 2);
-        return;
-    }
     const auto clip = [&](std::size_t o, std::size_t k, std::size_t size) {  // [first, last) of the window
         const auto start = static_cast<std::ptrdiff_t>(o * g.stride) - static_cast<std::ptrdiff_t>(g.pad);
         const auto end = std::min(start + static_cast<std::ptrdiff_t>(k), static_cast<std::ptrdiff_t>(size));
@@ -316,10 +325,20 @@ XGRAD_TARGET_CLONES void max_pool_plane(const float* __restrict in, const Window
 }  // namespace
 
 void max_pool2d_forward(const float* in, const Window& g, std::size_t planes, float* out, std::uint32_t* picked) {
+    const bool two = g.kh == 2 && g.kw == 2 && g.stride == 2 && g.pad == 0;
+    const std::size_t L = g.positions();
+    std::vector<std::uint32_t> start(two ? L : 0);  // 2x2: each window's first element in its plane
+    for (std::size_t k = 0; k < start.size(); ++k)
+        start[k] = static_cast<std::uint32_t>(2 * (k / g.Wo) * g.W + 2 * (k % g.Wo));
     const std::size_t per_task = std::max<std::size_t>(1, planes / 8);  // 8 tasks: the split is the shape's alone
     run_tasks((planes + per_task - 1) / per_task, [&](std::size_t t, bool) {
-        for (std::size_t p = t * per_task; p < std::min(planes, (t + 1) * per_task); ++p)
-            max_pool_plane(in + p * g.H * g.W, g, out + p * g.positions(), picked + p * g.positions());
+        float* v = two ? scratch(0, 2 * L) : nullptr;
+        std::uint32_t* low = two ? index_scratch(2 * L) : nullptr;
+        for (std::size_t p = t * per_task; p < std::min(planes, (t + 1) * per_task); ++p) {
+            const float* plane = in + p * g.H * g.W;
+            if (!two || max_pool_2x2(plane, g.W, g.Ho, g.Wo, out + p * L, picked + p * L, v, low, start.data()))
+                max_pool_plane(plane, g, out + p * L, picked + p * L);  // any window, and the NaN rule
+        }
     });
 }
 

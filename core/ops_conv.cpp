@@ -13,6 +13,7 @@
 #include "core/conv_onednn.hpp"
 #include "core/ops.hpp"
 #include "core/ops_util.hpp"
+#include "core/parallel.hpp"
 
 namespace xg {
 
@@ -202,10 +203,16 @@ Tensor max_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::
     max_pool2d_forward(x.data().data(), g, planes, y.data(), picked.data());
     Tensor out(std::move(y));
     record_first_order("max_pool2d", out, {x}, [shape = x.shape(), picked = std::move(picked), L, plane](Tensor gt) {
-        Array gx = xt::zeros<float>(shape);
+        Array gx = Array::from_shape(shape);
         const float* g = gt.data().data();
-        for (std::size_t p = 0; p < picked.size() / L; ++p)
-            for (std::size_t l = 0; l < L; ++l) gx.data()[p * plane + picked[p * L + l]] += g[p * L + l];
+        const std::size_t planes = picked.size() / L, per_task = std::max<std::size_t>(1, planes / 8);
+        run_tasks((planes + per_task - 1) / per_task, [&](std::size_t t, bool) {  // planes apart: no races
+            for (std::size_t p = t * per_task; p < std::min(planes, (t + 1) * per_task); ++p) {
+                float* to = gx.data() + p * plane;
+                std::fill(to, to + plane, 0.0f);
+                for (std::size_t l = 0; l < L; ++l) to[picked[p * L + l]] += g[p * L + l];
+            }
+        });
         return Tensors{Tensor(std::move(gx))};
     });
     return out;

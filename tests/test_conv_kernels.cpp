@@ -279,3 +279,47 @@ TEST_CASE("max_pool2d: a window of -inf picks its first in-image element, as PyT
     sum(max_pool2d(p, 2, 2, 1)).backward();
     CHECK(test::all_close(p.grad().reshape({-1}), Tensor::from({1, 1, 0, 1, 1, 0, 0, 0, 0}), 0.0f));
 }
+
+// The 2x2 kernel's two passes against a scan of each window in row-major order with `>` (PyTorch's
+// rule: the first of equal maxima wins), on values with many ties (0, 1, 2 and -inf, the zeros a
+// ReLU leaves), odd sizes whose last row and column no window covers, and enough planes for
+// several tasks. The upstream gradient is distinct per output, so gx shows which element each
+// window picked.
+TEST_CASE("max_pool2d: the 2x2 kernel picks the first of equal maxima in row-major order", "[ops][conv]") {
+    manual_seed(26);
+    const std::size_t N = 3, C = 5, H = 9, W = 11, Ho = H / 2, Wo = W / 2;
+    const float inf = std::numeric_limits<float>::infinity();
+    Array a = Array::from_shape({N, C, H, W});
+    const Tensor r = Tensor::rand({N, C, H, W});
+    for (std::size_t k = 0; k < a.size(); ++k) {
+        const int v = static_cast<int>(r.data().data()[k] * 4.0f);  // 0, 1, 2 or 3
+        a.data()[k] = v == 3 ? -inf : static_cast<float>(v);
+    }
+    Tensor x(std::move(a), true);
+    const Tensor G = Tensor::randn({N, C, Ho, Wo});
+    const Tensor y = max_pool2d(x, 2);
+    y.backward(G);
+    std::vector<float> want_y(N * C * Ho * Wo), want_gx(x.numel(), 0.0f);
+    const float* in = x.data().data();
+    for (std::size_t p = 0; p < N * C; ++p)
+        for (std::size_t oy = 0; oy < Ho; ++oy)
+            for (std::size_t ox = 0; ox < Wo; ++ox) {
+                std::size_t at = p * H * W + 2 * oy * W + 2 * ox;
+                for (std::size_t i = 0; i < 2; ++i)
+                    for (std::size_t j = 0; j < 2; ++j) {
+                        const std::size_t k = p * H * W + (2 * oy + i) * W + 2 * ox + j;
+                        if (in[k] > in[at]) at = k;
+                    }
+                const std::size_t o = (p * Ho + oy) * Wo + ox;
+                want_y[o] = in[at];
+                want_gx[at] += G.data().data()[o];
+            }
+    for (std::size_t k = 0; k < want_y.size(); ++k) {
+        INFO("output " << k);
+        CHECK(y.data().data()[k] == want_y[k]);
+    }
+    for (std::size_t k = 0; k < want_gx.size(); ++k) {
+        INFO("input " << k);
+        CHECK(x.grad().data().data()[k] == want_gx[k]);
+    }
+}
