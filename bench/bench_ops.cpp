@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
         if (std::string(argv[i]) != "--im2col") continue;
         backends::onednn::set_enabled(false);
         for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];  // Google Benchmark rejects flags it doesn't know
-        --argc;
+        argv[--argc] = nullptr;
         break;
     }
     for (const Case& c : cases()) {

@@ -30,8 +30,8 @@ constexpr std::size_t chunk_floats = std::size_t{1} << 18;
 // one task each, then adds the groups' sums in order: the same bits on 1 thread and on 2.
 constexpr std::size_t weight_groups = 4;
 
-// Growing per-thread buffers: slot 0 columns (or the 2x2 max-pool's vertical maxima), 1 a chunk's output or gradient, 2
-// the gradient of the columns, 3 the per-group weight gradients.
+// Growing per-thread buffers: slot 0 the columns (or the 2x2 max-pool's vertical maxima), 1 a
+// chunk's output or gradient, 2 the gradient of the columns, 3 the per-group weight gradients.
 float* scratch(int slot, std::size_t n) {
     thread_local std::vector<float> buffers[4];
     std::vector<float>& b = buffers[slot];

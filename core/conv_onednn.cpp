@@ -322,7 +322,7 @@ bool onednn_declines(const Window& g) { return g.kh == 1 && g.kw == 1 && g.strid
 
 bool onednn_conv2d_forward(const float* x, const float* w, const float* b, std::size_t N, std::size_t O,
                            const Window& g, float* y) {
-    if (!backends::onednn::enabled() || N == 0 || onednn_declines(g)) return false;
+    if (!backends::onednn::enabled() || N == 0 || g.C == 0 || O == 0 || onednn_declines(g)) return false;
     const OneOpenmpThread one;
     const Parts parts(N);
     if (!supported(parts, O, g, b != nullptr, false)) return false;
@@ -353,7 +353,13 @@ bool onednn_conv2d_forward(const float* x, const float* w, const float* b, std::
 // setting the same bits every time).
 bool onednn_conv2d_backward(const float* x, const float* w, const float* G, std::size_t N, std::size_t O,
                             const Window& g, float* gx, float* gw, float* gb) {
-    if (!backends::onednn::enabled() || N == 0 || onednn_declines(g)) return false;
+    if (!backends::onednn::enabled() || N == 0 || g.C == 0 || O == 0 || onednn_declines(g)) return false;
+    // A plan with a bias when gb is asked for (the forward pass's plan then): its weights'
+    // primitive makes gb beside gw.
+    const bool bias = gb != nullptr;
+    const OneOpenmpThread one;
+    const Parts parts(N);
+    if (!supported(parts, O, g, bias, true)) return false;
     // The gradient of a one-channel image (a first layer's, when asked for) from xgrad's own
     // kernels: oneDNN pads the channel to a block of 16 and took 2.4 ms of the 3.1 ms that
     // conv2d 64x1x28x28 * 16x5x5 spends forward and backward (im2col: 2.2 ms for all of it).
@@ -362,12 +368,6 @@ bool onednn_conv2d_backward(const float* x, const float* w, const float* G, std:
         gx = nullptr;
         if (!gw && !gb) return true;
     }
-    // A plan with a bias when gb is asked for (the forward pass's plan then): its weights'
-    // primitive makes gb beside gw.
-    const bool bias = gb != nullptr;
-    const OneOpenmpThread one;
-    const Parts parts(N);
-    if (!supported(parts, O, g, bias, true)) return false;
     const std::size_t K = g.rows(), out = O * g.positions();
     thread_local std::vector<float> sums;  // part t's gw at t·O·K, its gb at count·O·K + t·O
     if (parts.count > 1 && (gw || gb)) sums.resize(parts.count * (O * K + O));

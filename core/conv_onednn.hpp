@@ -8,12 +8,12 @@
 
 namespace xg::detail {
 
-// Each returns false, having computed nothing, when oneDNN is not built in or is switched off,
-// or has no convolution for these shapes: the caller then runs xgrad's own kernels. oneDNN's
-// other failures are an Error naming the shapes.
 // Whether xgrad's own kernels are the faster for this window, so oneDNN declines it (see the .cpp).
 bool onednn_declines(const Window& g);
 
+// Each returns false, having computed nothing, when oneDNN is not built in or is switched off,
+// declines the window, or has no convolution for these shapes: the caller then runs xgrad's own
+// kernels. oneDNN's other failures are an Error naming the shapes.
 bool onednn_conv2d_forward(const float* x, const float* w, const float* b, std::size_t N, std::size_t O,
                            const Window& g, float* y);
 bool onednn_conv2d_backward(const float* x, const float* w, const float* G, std::size_t N, std::size_t O,

@@ -1,6 +1,7 @@
 // Convolution and pooling over NCHW images (conv2d, conv_transpose2d, max_pool2d, avg_pool2d) and
 // their gradients. conv2d is im2col + sgemm, a chunk of images at a time; backward is two sgemms
-// and col2im (core/conv_kernels.cpp). conv_transpose2d is its adjoint: sgemm + col2im forward,
+// and col2im (core/conv_kernels.cpp); in a build with oneDNN, conv2d runs on its convolutions
+// instead where they are faster (core/conv_onednn.cpp). conv_transpose2d is its adjoint: sgemm + col2im forward,
 // im2col + two sgemms backward.
 // The backward passes are fused kernels on raw values: first-order only (record_first_order).
 #include <algorithm>

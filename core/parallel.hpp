@@ -7,8 +7,9 @@
 // So the same seed and the same thread setting give the same bits, run after run
 // (tests/test_determinism.cpp and tests/determinism_check.sh check it). A different thread count
 // may change the last bits: OpenBLAS rounds differently at 1 and at N threads, and oneDNN's
-// convolutions sum the weight gradient over one part of the batch per thread. The setting is set_num_threads(n), or,
-// when a program never calls it, OpenBLAS's default (OPENBLAS_NUM_THREADS, else the core count).
+// convolutions sum the weight gradient over one part of the batch per thread. The setting is
+// set_num_threads(n), or, when a program never calls it, OpenBLAS's default (OPENBLAS_NUM_THREADS,
+// else the core count).
 #pragma once
 
 #include <cstddef>

@@ -145,11 +145,20 @@ TEST_CASE("conv kernels: conv2d and max_pool2d give the same bits on 1 thread an
         }
     }
     Tensor x = Tensor::randn({8, 16, 12, 12}, true);
-    set_num_threads(1);
-    Tensor y1 = max_pool2d(x, 3, 2, 1);
-    set_num_threads(2);
-    Tensor y2 = max_pool2d(x, 3, 2, 1);
-    CHECK(same_bits(y1, y2));
+    for (const std::size_t k : {3, 2}) {  // the general path and the 2x2 kernel, forward and backward
+        INFO("max_pool2d with a " << k << "x" << k << " window");
+        Tensor outs[2], grads[2];
+        for (const int threads : {1, 2}) {
+            set_num_threads(threads);
+            x.mutable_grad() = Tensor();
+            Tensor y = k == 3 ? max_pool2d(x, 3, 2, 1) : max_pool2d(x, 2);
+            y.backward(Tensor::ones(y.shape()) * 0.5f + y.detach());
+            outs[threads - 1] = y.detach();
+            grads[threads - 1] = x.grad();
+        }
+        CHECK(same_bits(outs[0], outs[1]));
+        CHECK(same_bits(grads[0], grads[1]));
+    }
     set_num_threads(before);
 }
 
@@ -219,6 +228,8 @@ TEST_CASE("conv kernels: oneDNN's convolutions equal xgrad's own for any outputs
                 detail::conv2d_backward(X, Wt, G.data().data(), c.N, c.O, g, outs[0][0], outs[0][1], outs[0][2]);
                 if (detail::onednn_declines(g)) {  // a strided 1x1: xgrad's own kernels are faster
                     CHECK_FALSE(detail::onednn_conv2d_forward(X, Wt, B, c.N, c.O, g, y[1].data()));
+                    CHECK_FALSE(detail::onednn_conv2d_backward(X, Wt, G.data().data(), c.N, c.O, g, outs[1][0],
+                                                               outs[1][1], outs[1][2]));
                     continue;
                 }
                 REQUIRE(detail::onednn_conv2d_forward(X, Wt, B, c.N, c.O, g, y[1].data()));
