@@ -7,8 +7,9 @@
 # same configuration, so running them in any order never flips an option.
 #   release   Release: tests, examples, benchmarks     (scripts/test.sh, train-mnist.sh, render-docs.sh)
 #   sanitize  Debug, ASan + UBSan: tests               (scripts/test.sh)
-#   thread    RelWithDebInfo, TSan: [threads] tests    (scripts/test.sh); without oneDNN, whose
-#             OpenMP runtime (libgomp) TSan can't see into: it would report its own barriers
+#   thread    RelWithDebInfo, TSan: [threads] tests    (scripts/test.sh); without oneDNN: TSan can't
+#             see into its OpenMP runtime (libgomp) and reports libgomp's barriers as races (so
+#             TSan never runs core/conv_onednn.cpp's per-thread split; ASan + UBSan do)
 #   fuzz      clang, libFuzzer targets                 (scripts/fuzz.sh)
 # Sourced, it defines the function xgrad_configure with the same arguments instead.
 xgrad_configure() {

@@ -3,8 +3,8 @@
 # serve the fuzz targets; graphviz only the test that renders a tape picture; clang-format the
 # layout check; libtsan2, which g++ pulls in anyway, the ThreadSanitizer build of scripts/test.sh;
 # libopenmpi-dev and openmpi-bin the optional xgrad::distributed, its mpirun tests and multi-process
-# training; wamerican the word list examples/char_lm learns from; libdnnl-dev, oneDNN, the
-# convolutions of conv2d, core/backends.hpp, with ocl-icd-opencl-dev, which Debian's oneDNN CMake
+# training; wamerican the word list examples/char_lm learns from; libdnnl-dev (oneDNN) the
+# convolutions of conv2d (core/backends.hpp), with ocl-icd-opencl-dev, which Debian's oneDNN CMake
 # config requires). Idempotent: when every package
 # is already installed it only checks and returns.
 # Needs root (or sudo) to install.
