@@ -312,14 +312,14 @@ bool supported(const Parts& parts, std::size_t O, const Window& g, bool bias, bo
 
 }  // namespace
 
-// Each part is a one-thread oneDNN convolution on its images. (Debian's oneDNN would run its own
-// OpenMP threads otherwise, which spin between calls and starve xgrad's and OpenBLAS's threads on
-// a small machine: mnist_cnn ran no faster on 2 threads than on 1 that way.)
 // Measured with bench_ops at 1 thread (µs forward + backward, oneDNN / xgrad's own): a strided 1x1
 // convolution, the ResNet's projection shortcut (128x16x28x28 -> 32, stride 2: 3365 / 2091), which
 // oneDNN runs by first copying out the strided pixels, while im2col's columns are that copy.
 bool onednn_declines(const Window& g) { return g.kh == 1 && g.kw == 1 && g.stride > 1; }
 
+// Each part is a one-thread oneDNN convolution on its images. (Debian's oneDNN would run its own
+// OpenMP threads otherwise, which spin between calls and starve xgrad's and OpenBLAS's threads on
+// a small machine: mnist_cnn ran no faster on 2 threads than on 1 that way.)
 bool onednn_conv2d_forward(const float* x, const float* w, const float* b, std::size_t N, std::size_t O,
                            const Window& g, float* y) {
     if (!backends::onednn::enabled() || N == 0 || g.C == 0 || O == 0 || onednn_declines(g)) return false;
