@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/blas.hpp"
+#include "core/kernels.hpp"
 #include "core/parallel.hpp"
 #include "core/simd.hpp"
 
@@ -78,15 +79,8 @@ XGRAD_TARGET_CLONES void copy_row(const float* __restrict src, std::size_t strid
 
 XGRAD_TARGET_CLONES void add_row(const float* __restrict src, std::size_t stride, std::size_t n,
                                  float* __restrict dst) {
-    if (stride == 1) {
-        for (std::size_t k = 0; k < n; ++k) dst[k] += src[k];
-        return;
-    }
+    if (stride == 1) return kernels::add_into(n, dst, src);
     for (std::size_t k = 0; k < n; ++k) dst[k * stride] += src[k];
-}
-
-XGRAD_TARGET_CLONES void add_bias(const float* __restrict src, float b, std::size_t n, float* __restrict dst) {
-    for (std::size_t k = 0; k < n; ++k) dst[k] = src[k] + b;
 }
 
 XGRAD_TARGET_CLONES void add_bias_in_place(float b, std::size_t n, float* dst) {
@@ -100,7 +94,8 @@ struct Chunk {
 
 std::size_t chunk_images(const Window& g, std::size_t N) {
     if (g.pointwise()) return 1;  // the image is its own column matrix: nothing to gather
-    return std::clamp<std::size_t>(chunk_floats / std::max<std::size_t>(g.rows() * g.positions(), 1), 1, N);
+    return std::clamp<std::size_t>(chunk_floats / std::max<std::size_t>(g.rows() * g.positions(), 1), 1,
+                                   std::max<std::size_t>(N, 1));
 }
 
 std::vector<Chunk> chunks(const Window& g, std::size_t N) {
@@ -194,7 +189,7 @@ void conv2d_forward(const float* x, const float* w, const float* b, std::size_t 
             for (std::size_t o = 0; o < O; ++o) {
                 float* dst = y + ((ch.n0 + n) * O + o) * L;
                 const float* src = Y + o * P + n * L;
-                if (src != dst) add_bias(src, b ? b[o] : 0.0f, L, dst);
+                if (src != dst) kernels::shift(L, src, b ? b[o] : 0.0f, dst);
                 else if (b) add_bias_in_place(b[o], L, dst);
             }
     });
@@ -204,6 +199,11 @@ void conv2d_forward(const float* x, const float* w, const float* b, std::size_t 
 // and the group's gw += Gc · colsᵀ. The groups' gw are added in order at the end.
 void conv2d_backward(const float* x, const float* w, const float* G, std::size_t N, std::size_t O, const Window& g,
                      float* gx, float* gw, float* gb) {
+    if (N == 0) {  // no images: zero gradients (and no groups to sum)
+        if (gw) std::fill(gw, gw + O * g.rows(), 0.0f);
+        if (gb) std::fill(gb, gb + O, 0.0f);
+        return;
+    }
     const std::vector<Chunk> all = chunks(g, N);
     const std::size_t K = g.rows(), L = g.positions();
     const std::size_t groups = std::min(weight_groups, all.size());
@@ -236,11 +236,7 @@ void conv2d_backward(const float* x, const float* w, const float* G, std::size_t
             }
         });
     }
-    if (gw) {
-        std::copy(partial, partial + O * K, gw);
-        for (std::size_t q = 1; q < groups; ++q)
-            for (std::size_t k = 0; k < O * K; ++k) gw[k] += partial[q * O * K + k];
-    }
+    if (gw) sum_parts(partial, groups, O * K, gw);
     if (gb)
         for (std::size_t o = 0; o < O; ++o) {
             double s = 0.0;
@@ -330,16 +326,20 @@ void max_pool2d_forward(const float* in, const Window& g, std::size_t planes, fl
     std::vector<std::uint32_t> start(two ? L : 0);  // 2x2: each window's first element in its plane
     for (std::size_t k = 0; k < start.size(); ++k)
         start[k] = static_cast<std::uint32_t>(2 * (k / g.Wo) * g.W + 2 * (k % g.Wo));
-    const std::size_t per_task = std::max<std::size_t>(1, planes / 8);  // 8 tasks: the split is the shape's alone
-    run_tasks((planes + per_task - 1) / per_task, [&](std::size_t t, bool) {
+    run_ranges(planes, [&](std::size_t first, std::size_t last) {
         float* v = two ? scratch(0, 2 * L) : nullptr;
         std::uint32_t* low = two ? index_scratch(2 * L) : nullptr;
-        for (std::size_t p = t * per_task; p < std::min(planes, (t + 1) * per_task); ++p) {
+        for (std::size_t p = first; p < last; ++p) {
             const float* plane = in + p * g.H * g.W;
             if (!two || max_pool_2x2(plane, g.W, g.Ho, g.Wo, out + p * L, picked + p * L, v, low, start.data()))
                 max_pool_plane(plane, g, out + p * L, picked + p * L);  // any window, and the NaN rule
         }
     });
+}
+
+void sum_parts(const float* parts, std::size_t count, std::size_t n, float* to) {
+    std::copy(parts, parts + n, to);
+    for (std::size_t t = 1; t < count; ++t) kernels::add_into(n, to, parts + t * n);
 }
 
 XGRAD_TARGET_CLONES double sum(const float* p, std::size_t n) {

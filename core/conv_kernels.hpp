@@ -45,6 +45,10 @@ void conv2d_backward(const float* x, const float* w, const float* G, std::size_t
 // when nothing beats -inf, as PyTorch).
 void max_pool2d_forward(const float* in, const Window& g, std::size_t planes, float* out, std::uint32_t* picked);
 
+// to [n] = Σ over t < count of parts[t·n ...], added in part order (the same bits at any thread
+// count when the parts themselves are): the weight gradients of a batch summed part by part.
+void sum_parts(const float* parts, std::size_t count, std::size_t n, float* to);
+
 // Σ of n floats in double, in a fixed order (eight interleaved partial sums, so it vectorises).
 double sum(const float* p, std::size_t n);
 // Σ p[i]·q[i] in double, in the same fixed order.

@@ -405,13 +405,8 @@ bool onednn_conv2d_backward(const float* x, const float* w, const float* G, std:
         }
     });
     if (parts.count == 1) return true;
-    const auto add_parts = [&](float* to, std::size_t at, std::size_t n) {
-        std::copy(sums_at + at, sums_at + at + n, to);
-        for (std::size_t t = 1; t < parts.count; ++t)
-            for (std::size_t k = 0; k < n; ++k) to[k] += sums_at[at + t * n + k];
-    };
-    if (gw) add_parts(gw, 0, O * K);
-    if (gb) add_parts(gb, parts.count * O * K, O);
+    if (gw) sum_parts(sums_at, parts.count, O * K, gw);
+    if (gb) sum_parts(sums_at + parts.count * O * K, parts.count, O, gb);
     return true;
 }
 

@@ -206,9 +206,8 @@ Tensor max_pool2d(const Tensor& x, std::size_t kernel, std::size_t stride, std::
     record_first_order("max_pool2d", out, {x}, [shape = x.shape(), picked = std::move(picked), L, plane](Tensor gt) {
         Array gx = Array::from_shape(shape);
         const float* g = gt.data().data();
-        const std::size_t planes = picked.size() / L, per_task = std::max<std::size_t>(1, planes / 8);
-        run_tasks((planes + per_task - 1) / per_task, [&](std::size_t t, bool) {  // planes apart: no races
-            for (std::size_t p = t * per_task; p < std::min(planes, (t + 1) * per_task); ++p) {
+        run_ranges(picked.size() / L, [&](std::size_t first, std::size_t last) {  // planes apart: no races
+            for (std::size_t p = first; p < last; ++p) {
                 float* to = gx.data() + p * plane;
                 std::fill(to, to + plane, 0.0f);
                 for (std::size_t l = 0; l < L; ++l) to[picked[p * L + l]] += g[p * L + l];

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/conv_kernels.hpp"
+#include "core/kernels.hpp"
 #include "core/ops.hpp"
 #include "core/ops_util.hpp"
 #include "core/parallel.hpp"
@@ -27,10 +28,6 @@ XGRAD_TARGET_CLONES void normalize(std::size_t n, const float* __restrict x, flo
 XGRAD_TARGET_CLONES void input_grad(std::size_t n, const float* __restrict g, const float* __restrict xhat,
                                     double scale, double M, double sum_g, double sum_gx, float* __restrict dx) {
     for (std::size_t i = 0; i < n; ++i) dx[i] = static_cast<float>(scale * (M * g[i] - sum_g - xhat[i] * sum_gx));
-}
-
-XGRAD_TARGET_CLONES void scaled(std::size_t n, const float* __restrict g, float s, float* __restrict dx) {
-    for (std::size_t i = 0; i < n; ++i) dx[i] = g[i] * s;
 }
 
 }  // namespace
@@ -121,7 +118,7 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
                     const std::size_t k = (n * C + c) * S;
                     if (training)
                         input_grad(S, g + k, xh + k, gamma * invstd[c] / Md, Md, sum_g[c], sum_gx[c], gx.data() + k);
-                    else scaled(S, g + k, static_cast<float>(gamma) * invstd[c], gx.data() + k);
+                    else kernels::scale(S, g + k, static_cast<float>(gamma) * invstd[c], gx.data() + k);
                 }
             });
             if (x.requires_grad()) grads[0] = Tensor(std::move(gx));

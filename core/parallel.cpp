@@ -220,6 +220,12 @@ Runner& runner() {
 
 }  // namespace
 
+void run_ranges(std::size_t n, const std::function<void(std::size_t, std::size_t)>& fn) {
+    const std::size_t per_task = std::max<std::size_t>(1, (n + 7) / 8);  // so at most 8 runs
+    run_tasks((n + per_task - 1) / per_task,
+              [&](std::size_t t, bool) { fn(t * per_task, std::min(n, (t + 1) * per_task)); });
+}
+
 int run_tasks(std::size_t tasks, const std::function<void(std::size_t, bool)>& fn) {
     const int threads = static_cast<int>(std::min<std::size_t>(tasks, static_cast<std::size_t>(get_num_threads())));
     if (threads > 1) {

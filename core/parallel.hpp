@@ -65,4 +65,8 @@ namespace xg::detail {
 // thread (gemm's one_thread flag). Runs inline when another run_tasks is in progress.
 int run_tasks(std::size_t tasks, const std::function<void(std::size_t task, bool parallel)>& fn);
 
+// Items 0 ... n - 1 (a pool's planes, say) in at most 8 runs of consecutive items, fn(first, last)
+// for each [first, last) by run_tasks. The runs depend on n alone, never on the thread count.
+void run_ranges(std::size_t n, const std::function<void(std::size_t first, std::size_t last)>& fn);
+
 }  // namespace xg::detail

@@ -249,6 +249,22 @@ TEST_CASE("conv kernels: oneDNN's convolutions equal xgrad's own for any outputs
     set_num_threads(before);
 }
 
+// An empty batch: an empty output and zero weight and bias gradients, as PyTorch (xgrad's own
+// kernels once read an empty buffer of per-group sums here).
+TEST_CASE("conv kernels: an empty batch gives zero weight and bias gradients", "[ops][conv][conv_kernels]") {
+    for (const bool onednn : conv_backends()) {
+        const UseOnednn use(onednn);
+        INFO(backend_name(onednn));
+        Tensor x = Tensor::zeros({0, 3, 6, 6}, true), w = Tensor::ones({4, 3, 3, 3}, true);
+        Tensor b = Tensor::ones({4}, true);
+        Tensor y = conv2d(x, w, b, 1, 1);
+        CHECK(y.shape() == Shape{0, 4, 6, 6});
+        sum(y).backward();
+        CHECK(test::all_close(w.grad().data(), Tensor::zeros({4, 3, 3, 3}).data(), 0.0f));
+        CHECK(test::all_close(b.grad().data(), Tensor::zeros({4}).data(), 0.0f));
+    }
+}
+
 TEST_CASE("backends: oneDNN can be switched off and on", "[ops][conv]") {
     const UseOnednn restore(backends::onednn::enabled());
     backends::onednn::set_enabled(false);
