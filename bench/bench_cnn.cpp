@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     CLI11_PARSE(app, argc, argv);
 
-    try {
+    return bench::run_main("bench_cnn", [&] {
         if (batch == 0) batch = model_name == "cnn" ? 64 : 128;
         manual_seed(0);
         set_num_threads(threads);
@@ -135,9 +135,6 @@ int main(int argc, char** argv) {
                 model, opt, [&] { scheduler.step(); }, loader, timing);
         }
         bench::result("max_rss_mb", bench::max_rss_mb());
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "bench_cnn: %s\n", e.what());
-        return 1;
-    }
-    return 0;
+        return 0;
+    });
 }

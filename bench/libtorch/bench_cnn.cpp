@@ -4,7 +4,6 @@
 //   MODEL: cnn or resnet; BATCH 0: the example's default (cnn 64, resnet 128)
 #include <sys/resource.h>
 #include <torch/torch.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -14,18 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "common.hpp"
+
 using Clock = std::chrono::steady_clock;
 namespace tnn = torch::nn;
-
-static std::vector<unsigned char> read_gz(const std::string& path) {
-    gzFile f = gzopen(path.c_str(), "rb");
-    if (!f) throw std::runtime_error("can't open " + path);
-    std::vector<unsigned char> out;
-    unsigned char buf[1 << 16];
-    for (int n; (n = gzread(f, buf, sizeof buf)) > 0;) out.insert(out.end(), buf, buf + n);
-    gzclose(f);
-    return out;
-}
 
 static tnn::Conv2d conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad, bool bias) {
     return tnn::Conv2d(tnn::Conv2dOptions(in, out, k).stride(stride).padding(pad).bias(bias));
@@ -91,13 +82,8 @@ int main(int argc, char** argv) {
     torch::manual_seed(0);
     torch::set_num_threads(threads);
 
-    auto t0 = Clock::now();
-    auto images = read_gz(data + "/train-images-idx3-ubyte.gz");
-    auto labels = read_gz(data + "/train-labels-idx1-ubyte.gz");
-    const int64_t n = static_cast<int64_t>(labels.size()) - 8;
-    torch::Tensor x = torch::from_blob(images.data() + 16, {n, 1, 28, 28}, torch::kUInt8).to(torch::kFloat).div_(255);
-    torch::Tensor y = torch::from_blob(labels.data() + 8, {n}, torch::kUInt8).to(torch::kLong);
-    std::printf("RESULT data_load_s=%g\n", std::chrono::duration<double>(Clock::now() - t0).count());
+    auto [x, y] = load_train(data);
+    const int64_t n = x.size(0);
 
     std::function<torch::Tensor(const torch::Tensor&)> forward;
     std::vector<torch::Tensor> params;

@@ -2,7 +2,6 @@
 // Usage: libtorch_bench_mlp DATA_DIR ARCH BATCH THREADS EPOCHS
 #include <sys/resource.h>
 #include <torch/torch.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -11,17 +10,9 @@
 #include <string>
 #include <vector>
 
-using Clock = std::chrono::steady_clock;
+#include "common.hpp"
 
-static std::vector<unsigned char> read_gz(const std::string& path) {
-    gzFile f = gzopen(path.c_str(), "rb");
-    if (!f) throw std::runtime_error("can't open " + path);
-    std::vector<unsigned char> out;
-    unsigned char buf[1 << 16];
-    for (int n; (n = gzread(f, buf, sizeof buf)) > 0;) out.insert(out.end(), buf, buf + n);
-    gzclose(f);
-    return out;
-}
+using Clock = std::chrono::steady_clock;
 
 int main(int argc, char** argv) {
     const std::string data = argc > 1 ? argv[1] : "/usr/share/datasets/fashion-mnist";
@@ -32,13 +23,8 @@ int main(int argc, char** argv) {
     torch::manual_seed(0);
     torch::set_num_threads(threads);
 
-    auto t0 = Clock::now();
-    auto images = read_gz(data + "/train-images-idx3-ubyte.gz");
-    auto labels = read_gz(data + "/train-labels-idx1-ubyte.gz");
-    const int64_t n = static_cast<int64_t>(labels.size()) - 8;
-    torch::Tensor x = torch::from_blob(images.data() + 16, {n, 1, 28, 28}, torch::kUInt8).to(torch::kFloat).div_(255);
-    torch::Tensor y = torch::from_blob(labels.data() + 8, {n}, torch::kUInt8).to(torch::kLong);
-    std::printf("RESULT data_load_s=%g\n", std::chrono::duration<double>(Clock::now() - t0).count());
+    auto [x, y] = load_train(data);
+    const int64_t n = x.size(0);
 
     std::vector<int64_t> sizes;
     std::stringstream ss(arch);

@@ -9,7 +9,6 @@ import statistics
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -18,7 +17,7 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "..", "examples", "pytorch"))
 from resnet import ResNet  # noqa: E402  (the example's own network)
 sys.path.insert(0, here)
-from bench_mlp import read_idx  # noqa: E402
+from bench_mlp import load_train  # noqa: E402
 
 
 def mnist_cnn():
@@ -56,10 +55,7 @@ def main():
     torch.manual_seed(0)
     torch.set_num_threads(a.threads)
 
-    t0 = time.perf_counter()
-    x = torch.from_numpy(read_idx(a.data, "train-images-idx3-ubyte").copy()).float().div_(255).unsqueeze(1)
-    y = torch.from_numpy(read_idx(a.data, "train-labels-idx1-ubyte").astype(np.int64))
-    print("RESULT data_load_s=%g" % (time.perf_counter() - t0))
+    x, y = load_train(a.data)
 
     model = mnist_cnn() if a.model == "cnn" else ResNet()
     print("RESULT parameters=%d" % sum(p.numel() for p in model.parameters()))
