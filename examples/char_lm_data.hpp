@@ -21,6 +21,8 @@
 
 #include <xgrad.hpp>
 
+#include "splitmix64.hpp"
+
 namespace examples {
 
 using namespace xg;
@@ -28,19 +30,8 @@ using namespace xg;
 constexpr std::size_t vocab_size = 27;
 constexpr std::uint64_t split_key = 2003;  // the split is fixed (not --seed): every run validates on the same words
 
-// Draw k of splitmix64 seeded with `key`: mix(key + (k + 1)·γ), a pure function of k (as in
-// examples/unet_denoise.cpp), with the same 64-bit wrap-around in C++ and in Python.
-inline std::uint64_t splitmix64(std::uint64_t key, std::uint64_t k) {
-    std::uint64_t z = key + (k + 1) * 0x9E3779B97F4A7C15ULL;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-// A double in [0, 1) from the top 53 bits of draw k.
-inline double uniform(std::uint64_t key, std::uint64_t k) {
-    return static_cast<double>(splitmix64(key, k) >> 11) * (1.0 / 9007199254740992.0);  // 2^-53
-}
+using examples::splitmix64;  // examples/splitmix64.hpp: draws the Python twin computes alike
+using examples::uniform;
 
 // The word list can't be used: char_lm exits with 2, as mnist_mlp does without its data.
 struct WordListError : std::runtime_error {

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "common.hpp"
+#include "splitmix64.hpp"
 
 using namespace xg;
 using namespace examples;
@@ -77,19 +78,13 @@ struct UNet : nn::Module {
 
 // The test images' noise must be the same in both twins, or their PSNRs aren't comparable, and
 // xgrad's generator (std::mt19937_64) and torch's differ. So it comes from a generator small
-// enough to write in both: draw k of splitmix64 seeded with `key` is mix(key + (k + 1)·γ), a
-// pure function of k that numpy computes for all k at once; pairs of draws become two N(0, 1)
+// enough to write in both: draw k of splitmix64 (examples/splitmix64.hpp) seeded with `key` is
+// mix(key + (k + 1)·γ), a pure function of k that numpy computes for all k at once; pairs of draws become two N(0, 1)
 // numbers by Box-Muller in double. numpy's log, cos and sin differ from libm's in the last bit
 // of a double for about half of the draws; rounded to float, all 7.84 million of the test set
 // agree (checked), so the noise is kept as float and each noisy pixel is computed from floats
 // in double, which rounds the same everywhere. The key is fixed (not --seed), so every run sees
 // the same noisy test set.
-std::uint64_t splitmix64(std::uint64_t key, std::uint64_t k) {
-    std::uint64_t z = key + (k + 1) * 0x9E3779B97F4A7C15ULL;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
 
 // n standard normal numbers, as floats: for pair j, u1 in (0, 1] and u2 in [0, 1) from draws 2j and 2j+1
 // (their top 53 bits), r = √(-2 ln u1), numbers 2j and 2j+1 are r·cos(2πu2) and r·sin(2πu2).
@@ -97,8 +92,8 @@ std::vector<float> test_noise(std::size_t n, std::uint64_t key = 12) {
     std::vector<float> out(n);
     const double two_pi = 6.283185307179586, to_unit = 1.0 / 9007199254740992.0;  // 2^-53
     for (std::size_t j = 0; 2 * j < n; ++j) {
-        const double u1 = static_cast<double>((splitmix64(key, 2 * j) >> 11) + 1) * to_unit;
-        const double u2 = static_cast<double>(splitmix64(key, 2 * j + 1) >> 11) * to_unit;
+        const double u1 = static_cast<double>((examples::splitmix64(key, 2 * j) >> 11) + 1) * to_unit;
+        const double u2 = examples::uniform(key, 2 * j + 1);
         const double r = std::sqrt(-2.0 * std::log(u1));
         out[2 * j] = static_cast<float>(r * std::cos(two_pi * u2));
         if (2 * j + 1 < n) out[2 * j + 1] = static_cast<float>(r * std::sin(two_pi * u2));

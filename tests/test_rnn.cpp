@@ -1,11 +1,38 @@
 // RNN, LSTM, GRU and their cells: PyTorch's outputs and gradients for PyTorch's weights
 // (tests/reference/make_rnn_reference.py), numerical gradient checks of every layer and cell,
 // dropout between layers, the module machinery (names, printing, hooks, clone, summary) and errors.
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
 #include "helpers.hpp"
 
 #include <sstream>
 
 using namespace xg;
+
+namespace {
+
+// What f writes to stderr (file descriptor 2, where fprintf(stderr) goes).
+template <class F>
+std::string stderr_of(F f) {
+    std::fflush(stderr);
+    const int saved = dup(2);
+    std::FILE* tmp = std::tmpfile();
+    dup2(fileno(tmp), 2);
+    f();
+    std::fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    std::rewind(tmp);
+    std::string out;
+    for (int c; (c = std::fgetc(tmp)) != EOF;) out.push_back(static_cast<char>(c));
+    std::fclose(tmp);
+    return out;
+}
+
+}  // namespace
 
 namespace {
 
@@ -183,7 +210,12 @@ TEST_CASE("LSTM: dropout acts between layers in training only; dropout 0 in trai
     no_dropout.load_state_dict(lstm.state_dict());
     no_dropout.train();
     CHECK(test::all_close(no_dropout(x).output, y_eval, 0.0f));
-    nn::LSTM one_layer(3, 4, {.dropout = 0.5f});  // nothing to drop between: a warning, as PyTorch
+    // Nothing to drop between one layer's steps: PyTorch's warning, on stderr.
+    const std::string warned = stderr_of([] { nn::LSTM(3, 4, {.dropout = 0.5f}); });
+    CHECK_THAT(warned, Catch::Contains("dropout option adds dropout after all but last recurrent layer, so "
+                                       "non-zero dropout expects num_layers greater than 1"));
+    CHECK(stderr_of([] { nn::LSTM(3, 4, {.num_layers = 2, .dropout = 0.5f}); }).empty());
+    nn::LSTM one_layer(3, 4, {.dropout = 0.5f});
     one_layer.train();
     const Tensor y1 = one_layer(x).output;
     one_layer.eval();
